@@ -1,0 +1,44 @@
+# LoRA Land. `make run` serves the site; `make test` runs the whole suite. Both set up all.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install prepare browser bench clean
+
+run: prepare
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+test: install browser
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+install: $(STAMP)
+
+# Re-install only when the pinned dependencies change.
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+prepare: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py build_demo
+
+# Browser tests drive Debian's Chromium with Playwright (no browser download).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

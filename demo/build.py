@@ -1,0 +1,97 @@
+"""Build the demo: task data -> BPE tokenizer -> loraland-mini base -> one LoRA per task.
+
+Each stage is skipped when its output exists and was built with the same settings (the
+settings are recorded in a small `build.json` beside each output), so a second run is instant.
+"""
+
+import json
+import logging
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from demo.generators import FORMATS, make_splits, render_prompt
+
+log = logging.getLogger(__name__)
+SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    vocab_size: int = 4096
+    hidden_size: int = 256
+    num_layers: int = 4
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    intermediate_size: int = 512
+    context_length: int = 1024
+    steps: int = 600
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    rank: int = 8
+    alpha: int = 16
+    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    steps: int = 150
+    batch_size: int = 16
+    learning_rate: float = 3e-3
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    base_dir: Path
+    adapter_dir: Path
+    data_dir: Path
+    tasks: tuple[str, ...] = tuple(FORMATS)
+    seed: int = 0
+    n_train: int = 500
+    n_test: int = 100
+    base: BaseSpec = field(default_factory=BaseSpec)
+    adapter: AdapterSpec = field(default_factory=AdapterSpec)
+
+
+def build_demo(config: DemoConfig, *, force: bool = False) -> None:
+    from demo import training  # torch and transformers load only when there is work
+
+    datasets = {slug: write_task_data(config, slug) for slug in config.tasks}
+    base_stamp = {"seed": config.seed, "tasks": list(config.tasks), **asdict(config.base)}
+    if force or not is_built(config.base_dir, base_stamp):
+        training.build_base(config, datasets)
+        write_stamp(config.base_dir, base_stamp)
+    for slug in tqdm(config.tasks, desc="adapters", unit="task"):
+        stamp = {"seed": config.seed, "base": base_stamp, **asdict(config.adapter)}
+        target = config.adapter_dir / slug
+        if force or not is_built(target, stamp):
+            training.train_adapter(config, slug, datasets[slug], target)
+            write_stamp(target, stamp)
+
+
+def write_task_data(config: DemoConfig, slug: str) -> dict[str, list[dict]]:
+    train, test = make_splits(slug, n_train=config.n_train, n_test=config.n_test, seed=config.seed)
+    folder = config.data_dir / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, rows in (("train", train), ("test", test)):
+        with (folder / f"{split}.jsonl").open("w") as f:
+            for row in rows:
+                f.write(json.dumps({**row, "prompt": render_prompt(slug, row["inputs"])}) + "\n")
+    return {"train": train, "test": test}
+
+
+def is_built(folder: Path, stamp: dict) -> bool:
+    path = folder / "build.json"
+    return path.is_file() and json.loads(path.read_text()) == json.loads(json.dumps(stamp))
+
+
+def write_stamp(folder: Path, stamp: dict) -> None:
+    (folder / "build.json").write_text(json.dumps(stamp, indent=2, default=str))
+
+
+def shuffled(rows: list, seed: int) -> list:
+    rows = list(rows)
+    random.Random(seed).shuffle(rows)
+    return rows

@@ -1,0 +1,175 @@
+"""The heavy half of build_demo: tokenizer, base pre-training and LoRA fine-tuning (torch)."""
+
+import json
+import math
+import os
+import random
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from demo.build import SPECIAL_TOKENS, DemoConfig
+from demo.generators import render_prompt
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+IGNORE = -100  # label value that the loss skips
+
+
+# --- tokenizer -------------------------------------------------------------------------------
+def train_tokenizer(texts: list[str], vocab_size: int):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer)
+    # Every encoded prompt starts with <s>, as Mistral's own tokenizer does.
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+    )
+
+
+def encode_example(tokenizer, prompt: str, answer: str | None) -> tuple[list[int], list[int]]:
+    """ids and labels; the prompt and the answer are tokenized apart, as at inference time,
+    where the model continues exactly the prompt's tokens. Loss on the answer only."""
+    prompt_ids = tokenizer(prompt)["input_ids"]
+    if answer is None:
+        return prompt_ids, list(prompt_ids)
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [
+        tokenizer.eos_token_id
+    ]
+    return prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids
+
+
+# --- base model ------------------------------------------------------------------------------
+def build_base(config: DemoConfig, datasets: dict[str, dict[str, list[dict]]]) -> None:
+    spec = config.base
+    torch.manual_seed(config.seed)
+    prompts = [render_prompt(s, r["inputs"]) for s, d in datasets.items() for r in d["train"]]
+    answers = [r["output"] for d in datasets.values() for r in d["train"]]
+    tokenizer = train_tokenizer(prompts + answers, spec.vocab_size)
+    model = new_base_model(config, tokenizer)
+    # Pre-train on task inputs only: a language model of the domain that was never taught
+    # the tasks' answers, as a general base model was not.
+    blocks = pack_blocks(tokenizer, prompts, block=128)
+    run_training(model, blocks_batches(blocks, spec, config.seed), spec.steps, spec.learning_rate,
+                 desc="base pre-training")
+    config.base_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(config.base_dir)
+    tokenizer.save_pretrained(config.base_dir)
+
+
+def new_base_model(config: DemoConfig, tokenizer):
+    from transformers import MistralConfig, MistralForCausalLM
+
+    spec = config.base
+    return MistralForCausalLM(
+        MistralConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=spec.hidden_size,
+            intermediate_size=spec.intermediate_size,
+            num_hidden_layers=spec.num_layers,
+            num_attention_heads=spec.num_heads,
+            num_key_value_heads=spec.num_kv_heads,
+            max_position_embeddings=spec.context_length,
+            sliding_window=None,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            tie_word_embeddings=True,
+        )
+    )
+
+
+def pack_blocks(tokenizer, texts: list[str], block: int) -> torch.Tensor:
+    stream = []
+    for text in texts:
+        stream += tokenizer(text)["input_ids"] + [tokenizer.eos_token_id]
+    usable = len(stream) // block * block
+    return torch.tensor(stream[:usable]).view(-1, block)
+
+
+def blocks_batches(blocks: torch.Tensor, spec, seed: int):
+    generator = torch.Generator().manual_seed(seed)
+    while True:
+        rows = blocks[torch.randint(len(blocks), (spec.batch_size,), generator=generator)]
+        yield {"input_ids": rows, "labels": rows}
+
+
+# --- adapters --------------------------------------------------------------------------------
+def train_adapter(config: DemoConfig, slug: str, data: dict, target: Path) -> None:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    spec = config.adapter
+    torch.manual_seed(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(config.base_dir)
+    base = AutoModelForCausalLM.from_pretrained(config.base_dir)
+    model = get_peft_model(
+        base,
+        LoraConfig(
+            r=spec.rank,
+            lora_alpha=spec.alpha,
+            target_modules=list(spec.target_modules),
+            lora_dropout=0.0,
+            task_type="CAUSAL_LM",
+        ),
+    )
+    examples = [
+        encode_example(tokenizer, render_prompt(slug, r["inputs"]), r["output"])
+        for r in data["train"]
+    ]
+    batches = example_batches(examples, spec.batch_size, tokenizer.pad_token_id, config.seed)
+    losses = run_training(model, batches, spec.steps, spec.learning_rate, desc=f"  {slug}")
+    target.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(target)
+    (target / "loss.json").write_text(json.dumps({"step_loss": losses}))
+
+
+def example_batches(examples: list, batch_size: int, pad_id: int, seed: int):
+    rng = random.Random(seed)
+    while True:
+        rows = rng.sample(examples, min(batch_size, len(examples)))
+        width = max(len(ids) for ids, _ in rows)
+        yield {
+            "input_ids": torch.tensor([ids + [pad_id] * (width - len(ids)) for ids, _ in rows]),
+            "labels": torch.tensor([lab + [IGNORE] * (width - len(lab)) for _, lab in rows]),
+            "attention_mask": torch.tensor(
+                [[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in rows]
+            ),
+        }
+
+
+def run_training(model, batches, steps: int, learning_rate: float, desc: str) -> list[float]:
+    """AdamW with linear warm-up and cosine decay; returns the loss of every step."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.0)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * s / steps))
+    )
+    model.train()
+    losses = []
+    progress = tqdm(range(steps), desc=desc, unit="step", leave=False)
+    for _, batch in zip(progress, batches, strict=False):
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(round(loss.item(), 4))
+        progress.set_postfix(loss=f"{losses[-1]:.3f}")
+    model.eval()
+    return losses

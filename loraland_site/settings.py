@@ -1,0 +1,127 @@
+"""Django settings. The only module that reads the environment (see .env.example)."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "playground",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "loraland_site.urls"
+ASGI_APPLICATION = "loraland_site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite by default (a laptop needs nothing); DATABASE_URL=postgres://... for production.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the worker write the same file: WAL and a busy timeout keep
+    # them from failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+# Serve straight from static/ so that `make run` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+
+# --- Redis, Celery and Channels -------------------------------------------------------------
+# With no REDIS_URL the site runs "in-process": the same Celery task code on a thread of the
+# web process and the in-memory channel layer (DESIGN.md, embedded default).
+REDIS_URL = env.str("REDIS_URL", default="")
+LORALAND_IN_PROCESS = not REDIS_URL
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ROUTES = {"worker.tasks.*": {"queue": "inference"}}
+CELERY_WORKER_POOL = "threads"  # one engine per process, shared by the task threads
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- The model ------------------------------------------------------------------------------
+LORALAND_BASE_MODEL = env.str("LORALAND_BASE_MODEL", default=str(VAR_DIR / "models/loraland-mini"))
+LORALAND_ADAPTER_DIR = env.str("LORALAND_ADAPTER_DIR", default=str(VAR_DIR / "adapters"))
+LORALAND_DATA_DIR = env.str("LORALAND_DATA_DIR", default=str(VAR_DIR / "data"))
+LORALAND_DEVICE = env.str("LORALAND_DEVICE", default="cpu")
+LORALAND_DTYPE = env.str("LORALAND_DTYPE", default="float32")
+LORALAND_THREADS = env.int("LORALAND_THREADS", default=0)  # 0: torch's default
+LORALAND_MAX_NEW_TOKENS = env.int("LORALAND_MAX_NEW_TOKENS", default=256)
+LORALAND_MAX_PROMPT_CHARS = env.int("LORALAND_MAX_PROMPT_CHARS", default=8000)
+# Frames per stream are coalesced to at most one per interval to bound Redis traffic.
+LORALAND_STREAM_INTERVAL_MS = env.int("LORALAND_STREAM_INTERVAL_MS", default=50)
+LORALAND_WORKER_CONCURRENCY = env.int("LORALAND_WORKER_CONCURRENCY", default=8)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"daphne": {"level": "WARNING"}},
+}

@@ -1,0 +1,151 @@
+"""The /ws/generate/ WebSocket: parse and check a message, call a service, relay events.
+
+Protocol: ../DESIGN.md "Streaming contract". Any bad message gets an `error` frame and the
+socket stays open for the next one.
+"""
+
+import asyncio
+import json
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from worker.engine import GenerationError
+from worker.publish import group_name, register_web_loop
+
+from . import services
+
+MAX_MESSAGE_CHARS = 64_000  # a huge frame is refused before it is parsed
+GENERATE_KEYS = {"type", "task", "model", "inputs", "prompt", "params", "client_ref"}
+
+
+class GenerateConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.groups_joined: set[str] = set()
+        if settings.LORALAND_IN_PROCESS:
+            register_web_loop(asyncio.get_running_loop())
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = parse_message(text_data)
+            if message["type"] == "generate":
+                await self.start_generation(message)
+            else:
+                await self.cancel_generation(message)
+        except GenerationError as exc:
+            await self.send_error(exc.code, exc.message, client_ref=client_ref_of(text_data))
+
+    async def start_generation(self, message: dict):
+        generation_id = uuid.uuid4()
+        group = group_name(generation_id)
+        # Join the group before the work is queued, so no early chunk is missed.
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+        try:
+            await database_sync_to_async(services.generation_create)(
+                task_slug=message.get("task"),
+                model_kind=message.get("model", "finetuned"),
+                inputs=message.get("inputs"),
+                prompt=message.get("prompt"),
+                params=message.get("params"),
+                session_key=await self.session_key(),
+                client_ref=message.get("client_ref") or "",
+                generation_id=generation_id,
+            )
+        except GenerationError:
+            await self.leave(group)
+            raise
+        await self.send_json(
+            {
+                "type": "started",
+                "generation_id": str(generation_id),
+                "client_ref": message.get("client_ref"),
+                "model": message.get("model", "finetuned"),
+            }
+        )
+
+    async def cancel_generation(self, message: dict):
+        generation_id = message.get("generation_id")
+        if not is_uuid(generation_id):
+            raise GenerationError("INVALID_MESSAGE", "cancel needs a generation_id.")
+        await database_sync_to_async(services.generation_cancel)(
+            generation_id=generation_id, session_key=await self.session_key()
+        )
+
+    async def session_key(self) -> str:
+        session = self.scope.get("session")
+        if session is None:
+            return ""
+        if not session.session_key:
+            await database_sync_to_async(session.save)()
+        return session.session_key
+
+    # --- events from the worker, via the channel layer ------------------------------------
+    async def generation_token(self, event):
+        await self.send_json({"type": "token", **event["payload"]})
+
+    async def generation_done(self, event):
+        await self.send_json({"type": "done", **event["payload"]})
+        await self.leave(group_name(event["payload"]["generation_id"]))
+
+    async def generation_error(self, event):
+        await self.send_json({"type": "error", **event["payload"]})
+        await self.leave(group_name(event["payload"]["generation_id"]))
+
+    async def leave(self, group: str):
+        self.groups_joined.discard(group)
+        await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def send_json(self, content: dict):
+        await self.send(text_data=json.dumps(content))
+
+    async def send_error(self, code: str, message: str, **extra):
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+
+def parse_message(text_data) -> dict:
+    if text_data is None:
+        raise GenerationError("INVALID_MESSAGE", "Send JSON text frames, not binary.")
+    if len(text_data) > MAX_MESSAGE_CHARS:
+        raise GenerationError(
+            "MESSAGE_TOO_LARGE", f"The message is over {MAX_MESSAGE_CHARS} characters."
+        )
+    try:
+        message = json.loads(text_data)
+    except json.JSONDecodeError:
+        raise GenerationError("INVALID_JSON", "The message is not valid JSON.") from None
+    if not isinstance(message, dict):
+        raise GenerationError("INVALID_MESSAGE", "The message must be a JSON object.")
+    if message.get("type") not in ("generate", "cancel"):
+        raise GenerationError(
+            "UNKNOWN_TYPE", f"Unknown message type {message.get('type')!r}; use generate or cancel."
+        )
+    if message["type"] == "generate":
+        extra = sorted(set(message) - GENERATE_KEYS)
+        if extra:
+            raise GenerationError("INVALID_MESSAGE", f"Unknown key(s): {', '.join(extra)}.")
+    return message
+
+
+def client_ref_of(text_data) -> str | None:
+    """Echo the client_ref of a refused message when one can be read, to match the error."""
+    try:
+        ref = json.loads(text_data).get("client_ref")
+    except Exception:
+        return None
+    return ref if isinstance(ref, str | int) else None
+
+
+def is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return value is not None

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from demo.catalog import read_tasks
+from demo.generators import FORMATS, make_splits
+from playground import services
+
+N_EXAMPLES = 5
+
+
+class Command(BaseCommand):
+    help = "Load the 25 LoRA Land tasks (tasks.csv + prompt formats) and register built adapters."
+
+    def handle(self, *args, **options):
+        count = services.catalog_load(
+            tasks=[task_row(info) for info in read_tasks()],
+            adapter_dir=Path(settings.LORALAND_ADAPTER_DIR),
+        )
+        self.stdout.write(f"loaded {count} tasks")
+
+
+def task_row(info) -> dict:
+    fmt = FORMATS[info.slug]
+    _, test = make_splits(info.slug)  # the same test split that build_demo writes
+    return {
+        "slug": info.slug,
+        "name": info.name,
+        "category": info.category,
+        "metric": info.metric,
+        "description": fmt.description,
+        "source_dataset": info.source_dataset,
+        "prompt_template": fmt.template,
+        "fields": list(fmt.fields),
+        "examples": [{"inputs": r["inputs"], "expected": r["output"]} for r in test[:N_EXAMPLES]],
+        "paper_base": info.paper_base,
+        "paper_finetuned": info.paper_finetuned,
+        "paper_gpt4": info.paper_gpt4,
+    }

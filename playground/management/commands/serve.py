@@ -1,0 +1,73 @@
+"""`make run`: daphne + a Celery worker (+ a private redis-server when REDIS_URL is unset)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from loraland_site.devservices import start_private_redis, stop, wait_for_port
+
+
+class Command(BaseCommand):
+    help = "Serve the site: daphne, one Celery inference worker and, if needed, Redis."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host, port, **options):
+        env, procs = dict(os.environ), []
+        redis_url = settings.REDIS_URL
+        if not redis_url:
+            started = start_private_redis()
+            if started:
+                procs.append(started[0])
+                redis_url = env["REDIS_URL"] = started[1]
+                self.log(f"started a private redis-server at {redis_url}")
+            else:
+                self.log("no REDIS_URL and no redis-server: running in-process "
+                         "(tasks on threads of the web process, in-memory channel layer)")
+        try:
+            if redis_url:
+                procs.append(self.start_worker(env))
+            procs.append(self.start_daphne(env, host, port))
+            wait_for_port(port, timeout_s=60, proc=procs[-1])
+            self.log(f"LoRA Land is up: http://{host}:{port}/  (Ctrl-C stops)")
+            self.wait_until_one_exits(procs)
+        finally:
+            for proc in reversed(procs):
+                stop(proc)
+
+    def start_worker(self, env):
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", "inference",
+             "--pool", "threads", "--concurrency", str(settings.LORALAND_WORKER_CONCURRENCY),
+             "--loglevel", "INFO", "--hostname", f"inference-{os.getpid()}@%h"],
+            env=env,
+        )
+
+    def start_daphne(self, env, host, port):
+        return subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
+             "loraland_site.asgi:application"],
+            env=env,
+        )
+
+    def wait_until_one_exits(self, procs):
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        for p in procs:
+            if p.poll() is not None:
+                self.log(f"{p.args[2]} exited with status {p.returncode}")
+
+    def log(self, line: str):
+        self.stdout.write(line)
+        self.stdout.flush()

@@ -1,0 +1,89 @@
+import uuid
+
+from django.db import models
+
+
+class Task(models.Model):
+    """One of the LoRA Land tasks: how to prompt it, how to score it, what the report found."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=128)
+    category = models.CharField(max_length=64)
+    metric = models.CharField(max_length=64)
+    description = models.CharField(max_length=255)
+    source_dataset = models.CharField(max_length=128, blank=True)
+    prompt_template = models.TextField(help_text="str.format template with {field} names")
+    fields = models.JSONField(default=list, help_text="input field names, in order")
+    examples = models.JSONField(default=list, help_text='[{"inputs": {...}, "expected": "..."}]')
+    paper_base = models.FloatField(null=True, blank=True)
+    paper_finetuned = models.FloatField(null=True, blank=True)
+    paper_gpt4 = models.FloatField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def active_adapter(self) -> "Adapter | None":
+        return self.adapters.filter(is_active=True).order_by("-created_at").first()
+
+
+class Adapter(models.Model):
+    """A LoRA adapter directory under LORALAND_ADAPTER_DIR that serves one task."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="adapters")
+    name = models.CharField(max_length=128, unique=True, help_text="path under the adapter dir")
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    target_modules = models.JSONField(default=list)
+    base_model = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Generation(models.Model):
+    """One answer of one model to one prompt, streamed to a browser and kept afterwards."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        CANCELLED = "cancelled"
+        ERROR = "error"
+
+    class ModelKind(models.TextChoices):
+        FINETUNED = "finetuned"
+        BASE = "base"
+        REFERENCE = "reference"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="generations")
+    model_kind = models.CharField(max_length=16, choices=ModelKind.choices)
+    adapter_name = models.CharField(max_length=128, blank=True)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    client_ref = models.CharField(max_length=128, blank=True)
+    inputs = models.JSONField(default=dict)
+    prompt = models.TextField()
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    output = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=16, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    ttft_ms = models.FloatField(null=True, blank=True)
+    tokens_per_s = models.FloatField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} {self.model_kind} {self.status}"

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from .consumers import GenerateConsumer
+
+websocket_urlpatterns = [path("ws/generate/", GenerateConsumer.as_asgi())]

@@ -1,0 +1,56 @@
+"""Shared fixtures: a small demo (3 tasks, few steps) built once, and an engine on it."""
+
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from demo.build import AdapterSpec, BaseSpec, DemoConfig, build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_VAR = ROOT / "var" / "test"
+# Tasks with long answers, so streams have many chunks, and one classification task.
+TEST_TASKS = ("e2e_nlg", "gsm8k", "webnlg", "glue_sst2")
+
+
+@pytest.fixture(scope="session")
+def demo_config() -> DemoConfig:
+    config = DemoConfig(
+        base_dir=TEST_VAR / "models" / "loraland-mini",
+        adapter_dir=TEST_VAR / "adapters",
+        data_dir=TEST_VAR / "data",
+        tasks=TEST_TASKS,
+        n_train=200,
+        n_test=20,
+        base=BaseSpec(steps=60, context_length=512),
+        adapter=AdapterSpec(steps=40),
+    )
+    build_demo(config)  # skipped when var/test already holds this exact build
+    return config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_settings(demo_config):
+    with override_settings(
+        LORALAND_BASE_MODEL=str(demo_config.base_dir),
+        LORALAND_ADAPTER_DIR=str(demo_config.adapter_dir),
+        LORALAND_DATA_DIR=str(demo_config.data_dir),
+        LORALAND_STREAM_INTERVAL_MS=0,
+    ):
+        yield
+
+
+@pytest.fixture(scope="session")
+def engine(demo_config):
+    from worker.engine import Engine, EngineConfig
+
+    return Engine(
+        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
+    )
+
+
+@pytest.fixture
+def catalog(db, demo_config):
+    from django.core.management import call_command
+
+    call_command("load_tasks", verbosity=0)

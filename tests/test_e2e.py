@@ -1,0 +1,230 @@
+"""The real cross-process path: a private redis-server, a Celery worker process, daphne, a
+SQLite file shared by both, and a WebSocket client or headless Chromium on the outside."""
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+
+from loraland_site.devservices import free_port, start_private_redis, stop, wait_for_port
+from worker.engine import GenerationRequest, SamplingParams
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@dataclass
+class Stack:
+    url: str
+    ws_url: str
+    env: dict
+    db_path: Path
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
+            capture_output=True, text=True,
+        )
+        return result.stdout
+
+
+@pytest.fixture(scope="module")
+def stack(demo_config, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("stack")
+    redis = start_private_redis()
+    if redis is None:
+        pytest.fail("redis-server is not installed; the cross-process tests need it")
+    procs = [redis[0]]
+    env = {
+        **os.environ,
+        "REDIS_URL": redis[1],
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "LORALAND_BASE_MODEL": str(demo_config.base_dir),
+        "LORALAND_ADAPTER_DIR": str(demo_config.adapter_dir),
+        "LORALAND_STREAM_INTERVAL_MS": "0",  # one frame per token: streams are visibly stepwise
+        "DEBUG": "true",
+    }
+    stack = Stack("", "", env, workdir / "db.sqlite3")
+    stack.manage("migrate", "--noinput")
+    stack.manage("load_tasks")
+    try:
+        procs.append(start_worker(env, workdir / "worker.log"))
+        port = free_port()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "loraland_site.asgi:application"], cwd=ROOT, env=env,
+        ))
+        wait_for_port(port, timeout_s=60, proc=procs[-1])
+        stack.url, stack.ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws/generate/"
+        yield stack
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
+def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", "inference",
+         "--pool", "threads", "--concurrency", "8", "--loglevel", "INFO"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 90
+    while "ready." not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return proc
+
+
+def examples(stack: Stack, slug: str) -> list[dict]:
+    with sqlite3.connect(stack.db_path) as db:
+        (raw,) = db.execute("select examples from playground_task where slug = ?", (slug,)).fetchone()
+    return json.loads(raw)
+
+
+async def run_session(stack: Stack, requests: list[dict], cancel_ref: str) -> dict:
+    """Send all requests at once; cancel `cancel_ref` after its first token; collect frames."""
+    frames: dict[str, list[dict]] = {r["client_ref"]: [] for r in requests}
+    ids: dict[str, str] = {}
+    async with connect(stack.ws_url, origin=stack.url) as ws:
+        for request in requests:
+            await ws.send(json.dumps(request))
+        finished = 0
+        while finished < len(requests):
+            frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=120))
+            if frame["type"] == "started":
+                ids[frame["generation_id"]] = frame["client_ref"]
+            ref = frame.get("client_ref") or ids[frame["generation_id"]]
+            frames[ref].append(frame)
+            if frame["type"] == "token" and ref == cancel_ref and len(frames[ref]) == 2:
+                await ws.send(json.dumps({"type": "cancel", "generation_id": frame["generation_id"]}))
+            finished += frame["type"] in ("done", "error")
+    return frames
+
+
+def test_three_tasks_stream_at_once_through_a_worker_process(stack, engine):
+    slugs = ["e2e_nlg", "gsm8k", "webnlg"]
+    requests = [
+        {"type": "generate", "task": slug, "model": "finetuned", "client_ref": slug,
+         "inputs": examples(stack, slug)[0]["inputs"], "params": {"max_new_tokens": 32}}
+        for slug in slugs
+    ]
+    requests.append(
+        {"type": "generate", "task": "webnlg", "model": "base", "client_ref": "long",
+         "inputs": examples(stack, "webnlg")[1]["inputs"],
+         "params": {"max_new_tokens": 256, "temperature": 2.0, "seed": 11}}
+    )
+    frames = asyncio.run(run_session(stack, requests, cancel_ref="long"))
+
+    for request in requests[:3]:
+        started, *tokens, done = frames[request["client_ref"]]
+        assert started["type"] == "started" and done["type"] == "done", frames[request["client_ref"]]
+        assert len(tokens) >= 2 and all(t["type"] == "token" for t in tokens)
+        assert "".join(t["text"] for t in tokens) == done["text"]
+        prompt = stack_prompt(stack, started["generation_id"])
+        expected = engine.generate(GenerationRequest(
+            prompt=prompt, adapter=request["task"], params=SamplingParams(max_new_tokens=32)
+        ))
+        assert done["text"] == expected.text
+        assert done["usage"]["completion_tokens"] == expected.completion_tokens
+
+    cancelled = frames["long"][-1]
+    assert cancelled["type"] == "done" and cancelled["finish_reason"] == "cancelled"
+    assert cancelled["usage"]["completion_tokens"] < 256
+    assert stored_status(stack, frames["long"][0]["generation_id"]) == ("cancelled", "cancelled")
+    assert stored_status(stack, frames["gsm8k"][0]["generation_id"])[0] == "done"
+
+
+def stack_prompt(stack: Stack, generation_id: str) -> str:
+    return row(stack, "prompt", generation_id)[0]
+
+
+def stored_status(stack: Stack, generation_id: str) -> tuple:
+    return row(stack, "status, finish_reason", generation_id)
+
+
+def row(stack: Stack, columns: str, generation_id: str) -> tuple:
+    with sqlite3.connect(stack.db_path) as db:
+        return db.execute(
+            f"select {columns} from playground_generation where id = ?",  # noqa: S608 (fixed cols)
+            (generation_id.replace("-", ""),),
+        ).fetchone()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (make browser)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+RECORD_OUTPUT_LENGTHS = """() => {
+  window.__lengths = [];
+  new MutationObserver(() => {
+    const output = document.querySelector('[data-testid="output"]');
+    if (output) window.__lengths.push(output.textContent.length);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_a_visitor_picks_a_task_and_watches_the_answer_stream(stack, browser):
+    page = browser.new_page()
+    page.goto(stack.url + "/")
+    assert page.get_by_test_id("task-card").count() == 25
+    page.locator('[data-testid="task-card"][href="/tasks/e2e_nlg/"]').click()
+    page.wait_for_url("**/tasks/e2e_nlg/")
+    page.get_by_test_id("example-chip").first.click()
+    page.get_by_test_id("max-new-tokens").fill("48")
+    page.evaluate(RECORD_OUTPUT_LENGTHS)
+    page.get_by_test_id("send-button").click()
+    stats = page.get_by_test_id("stats")
+    stats.wait_for(state="visible", timeout=60_000)
+    page.wait_for_function("document.querySelector('[data-testid=stats]').textContent.includes('tokens/s')")
+    lengths = [n for n in page.evaluate("window.__lengths") if n > 0]
+    assert len(set(lengths)) >= 2, lengths  # the answer grew in steps, not all at once
+    answer = page.get_by_test_id("output").inner_text()
+    assert answer.strip()
+
+    page.reload()  # the conversation is kept for this browser session
+    page.get_by_test_id("output").wait_for()
+    assert page.get_by_test_id("output").inner_text() == answer
+
+
+def test_stored_model_output_is_rendered_inert(stack, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(stack.url + "/tasks/glue_sst2/")
+    session_key = next(c["value"] for c in context.cookies() if c["name"] == "sessionid")
+    hostile = "**bold** <img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>"
+    stack.manage("shell", "-c", (
+        "from playground.models import Generation, Task; "
+        f"Generation.objects.create(task=Task.objects.get(slug='glue_sst2'), model_kind='finetuned', "
+        f"session_key={session_key!r}, prompt='p', inputs={{'sentence': 'x'}}, status='done', "
+        f"output={hostile!r})"
+    ))
+    page.reload()
+    output = page.get_by_test_id("output")
+    output.wait_for()
+    page.wait_for_timeout(300)
+    assert output.locator("strong").inner_text() == "bold"  # Markdown is rendered...
+    assert output.locator("script").count() == 0  # ...but no script survives
+    assert output.locator("img[onerror]").count() == 0
+    assert page.evaluate("window.__pwned") is None

@@ -1,0 +1,149 @@
+"""The engine on the small test demo: streaming, LoRA correctness against PEFT, cancel, errors."""
+
+import pytest
+import torch
+
+from worker.engine import (
+    DoneEvent,
+    ErrorEvent,
+    GenerationError,
+    GenerationRequest,
+    SamplingParams,
+    TokenEvent,
+)
+from worker.engine.detokenize import IncrementalDetokenizer
+from worker.engine.sampling import nucleus
+from worker.engine.stops import StopSequenceFilter
+
+from .conftest import TEST_TASKS
+
+
+def prompt_for(demo_config, slug: str, index: int = 0) -> str:
+    from demo.generators import make_splits, render_prompt
+
+    _, test = make_splits(slug, n_train=demo_config.n_train, n_test=demo_config.n_test)
+    return render_prompt(slug, test[index]["inputs"])
+
+
+def collect(handle):
+    events = list(handle.events())
+    return [e.text for e in events if isinstance(e, TokenEvent)], events[-1]
+
+
+def test_it_streams_chunks_that_add_up_to_the_final_text(engine, demo_config):
+    request = GenerationRequest(
+        prompt=prompt_for(demo_config, "e2e_nlg"), adapter="e2e_nlg",
+        params=SamplingParams(max_new_tokens=40),
+    )
+    chunks, done = collect(engine.submit(request))
+    assert isinstance(done, DoneEvent)
+    assert len(chunks) >= 2
+    assert "".join(chunks) == done.text
+    assert done.completion_tokens >= 2 and done.prompt_tokens > 10
+    assert done.finish_reason in ("stop", "length")
+    assert engine.generate(request).text == done.text  # greedy is deterministic
+
+
+@pytest.mark.parametrize("slug", TEST_TASKS)
+def test_greedy_output_matches_peft_generate(engine, demo_config, slug):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(demo_config.base_dir)
+    peft_model = PeftModel.from_pretrained(base, demo_config.adapter_dir / slug).eval()
+    prompt = prompt_for(demo_config, slug, index=1)
+    ids = engine.tokenizer(prompt, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        expected = peft_model.generate(
+            input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=24,
+            do_sample=False, eos_token_id=engine.tokenizer.eos_token_id,
+            pad_token_id=engine.tokenizer.pad_token_id,
+        )[0, ids.shape[1]:]
+    expected_text = engine.tokenizer.decode(expected, skip_special_tokens=True)
+    done = engine.generate(
+        GenerationRequest(prompt=prompt, adapter=slug, params=SamplingParams(max_new_tokens=24))
+    )
+    assert done.text == expected_text
+
+
+def test_the_adapter_changes_the_answer(engine, demo_config):
+    prompt = prompt_for(demo_config, "e2e_nlg")
+    params = SamplingParams(max_new_tokens=20)
+    tuned = engine.generate(GenerationRequest(prompt=prompt, adapter="e2e_nlg", params=params))
+    base = engine.generate(GenerationRequest(prompt=prompt, adapter=None, params=params))
+    assert tuned.text != base.text
+
+
+def test_seeded_sampling_is_reproducible(engine, demo_config):
+    prompt = prompt_for(demo_config, "gsm8k")
+
+    def sample(seed):
+        params = SamplingParams(max_new_tokens=20, temperature=1.0, top_p=0.9, seed=seed)
+        return engine.generate(GenerationRequest(prompt=prompt, adapter="gsm8k", params=params))
+
+    assert sample(7).text == sample(7).text
+    assert len({sample(s).text for s in range(4)}) > 1
+
+
+def test_cancel_stops_one_request_and_the_others_finish(engine, demo_config):
+    long = SamplingParams(max_new_tokens=200, temperature=2.0, seed=1)
+    victim = engine.submit(GenerationRequest(prompt=prompt_for(demo_config, "webnlg"), params=long))
+    others = [
+        engine.submit(GenerationRequest(prompt=prompt_for(demo_config, s), adapter=s))
+        for s in ("e2e_nlg", "gsm8k")
+    ]
+    first = next(victim.events())
+    assert isinstance(first, TokenEvent)
+    victim.cancel()
+    _, done = collect(victim)
+    assert done.finish_reason == "cancelled"
+    assert done.completion_tokens < 200
+    for handle in others:
+        assert isinstance(collect(handle)[1], DoneEvent)
+
+
+def test_an_unknown_adapter_fails_alone(engine, demo_config):
+    good = engine.submit(GenerationRequest(prompt=prompt_for(demo_config, "gsm8k"), adapter="gsm8k"))
+    bad = engine.submit(GenerationRequest(prompt="hello", adapter="no_such_adapter"))
+    traversal = engine.submit(GenerationRequest(prompt="hello", adapter="../models"))
+    for handle in (bad, traversal):
+        _, error = collect(handle)
+        assert isinstance(error, ErrorEvent) and error.code == "ADAPTER_NOT_FOUND"
+    assert isinstance(collect(good)[1], DoneEvent)
+
+
+def test_a_prompt_longer_than_the_context_is_refused(engine):
+    with pytest.raises(GenerationError) as caught:
+        engine.generate(GenerationRequest(prompt="word " * (engine.context_length + 10)))
+    assert caught.value.code == "PROMPT_TOO_LONG"
+
+
+def test_max_new_tokens_bounds_the_answer(engine, demo_config):
+    params = SamplingParams(max_new_tokens=3, temperature=2.0, seed=3)
+    done = engine.generate(GenerationRequest(prompt=prompt_for(demo_config, "webnlg"), params=params))
+    assert done.completion_tokens <= 3
+
+
+def test_chunks_never_split_a_multibyte_character(engine):
+    text = "café ☕ naïve 日本語 ✓ 🙂"
+    ids = engine.tokenizer(text, add_special_tokens=False)["input_ids"]
+    detok = IncrementalDetokenizer(engine.tokenizer)
+    chunks = [detok.push(i) for i in ids] + [detok.flush()]
+    assert all("\ufffd" not in c for c in chunks)
+    assert "".join(chunks) == text
+
+
+def test_stop_sequences_cut_the_text_and_hold_back_partial_matches():
+    stops = StopSequenceFilter(("###",))
+    shown = [stops.feed(t) for t in ["The answer", " is 4", "\n#", "#", "# Next"]]
+    assert "".join(shown) == "The answer is 4\n"
+    assert stops.stopped
+    assert stops.finish() == ""
+    plain = StopSequenceFilter(())
+    assert plain.feed("a#") + plain.finish() == "a#"
+
+
+def test_nucleus_keeps_the_smallest_top_mass():
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    kept = nucleus(probs.clone(), 0.7)
+    assert torch.allclose(kept, torch.tensor([0.5, 0.3, 0.0, 0.0]) / 0.8)

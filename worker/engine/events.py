@@ -1,0 +1,22 @@
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    text: str  # new text; never splits a multi-byte character
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    text: str  # the whole output: the concatenation of every TokenEvent.text
+    finish_reason: str  # stop | length | cancelled
+    prompt_tokens: int
+    completion_tokens: int
+    ttft_ms: float | None  # submit -> first token
+    tokens_per_s: float  # completion tokens / seconds from submit to done
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    code: str
+    message: str

@@ -1,0 +1,36 @@
+"""Load the base model and its tokenizer once, from a local directory (never a hub)."""
+
+import os
+from pathlib import Path
+
+import torch
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def torch_dtype(name: str) -> torch.dtype:
+    try:
+        return DTYPES[name]
+    except KeyError:
+        raise ValueError(f"Unknown dtype {name!r}; use one of {', '.join(DTYPES)}.") from None
+
+
+def load_base_model(path: str, *, device: str, dtype: str):
+    """Return (model, tokenizer) in eval mode on `device`."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory only: never reach a hub
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not Path(path, "config.json").is_file():
+        raise FileNotFoundError(
+            f"No model at {path}. Build the demo with `python manage.py build_demo` "
+            "or point LORALAND_BASE_MODEL at a local Hugging Face model directory."
+        )
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype(dtype))
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def context_length(model) -> int:
+    return int(model.config.max_position_embeddings)

@@ -1,0 +1,77 @@
+"""Send a generation's events to the browsers listening on channel group "gen.<id>".
+
+Each Celery task thread gets its own event loop and channel layer instance for the length of
+one generation: channels_redis connections belong to one event loop, and a per-call
+`async_to_sync` would open a new loop (and connection) for every chunk.
+In-process mode (no Redis) posts onto the web server's own loop, where the in-memory layer lives.
+"""
+
+import asyncio
+import time
+
+from channels.layers import channel_layers, get_channel_layer
+from django.conf import settings
+
+_web_loop: asyncio.AbstractEventLoop | None = None
+
+
+def register_web_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """In-process mode: remember the web server's loop (called by the consumer)."""
+    global _web_loop
+    _web_loop = loop
+
+
+def group_name(generation_id) -> str:
+    return f"gen.{generation_id}"
+
+
+class Publisher:
+    def __init__(self, generation_id):
+        self.group = group_name(generation_id)
+        if settings.LORALAND_IN_PROCESS:
+            self.layer, self.loop = get_channel_layer(), None
+        else:
+            self.layer, self.loop = channel_layers.make_backend("default"), asyncio.new_event_loop()
+
+    def send(self, event_type: str, payload: dict) -> None:
+        message = {"type": f"generation.{event_type}", "payload": payload}
+        coroutine = self.layer.group_send(self.group, message)
+        if self.loop is not None:
+            self.loop.run_until_complete(coroutine)
+        elif _web_loop is not None:
+            asyncio.run_coroutine_threadsafe(coroutine, _web_loop).result(timeout=10)
+        else:
+            coroutine.close()  # nobody can be listening
+
+    def close(self) -> None:
+        if self.loop is not None:
+            if hasattr(self.layer, "close_pools"):
+                self.loop.run_until_complete(self.layer.close_pools())
+            self.loop.close()
+
+
+class ChunkCoalescer:
+    """Joins token texts so a stream sends at most one frame per interval (bounded Redis load).
+
+    The first chunk goes out at once so that time to first token is not delayed.
+    """
+
+    def __init__(self, interval_s: float):
+        self.interval_s = interval_s
+        self.pending: list[str] = []
+        self.last_sent: float | None = None
+
+    def add(self, text: str) -> str:
+        self.pending.append(text)
+        return self.take_if_due()
+
+    def take_if_due(self) -> str:
+        now = time.monotonic()
+        if self.pending and (self.last_sent is None or now - self.last_sent >= self.interval_s):
+            self.last_sent = now
+            return self.take()
+        return ""
+
+    def take(self) -> str:
+        text, self.pending = "".join(self.pending), []
+        return text

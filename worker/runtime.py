@@ -1,0 +1,34 @@
+"""One engine per worker process, built from Django settings when the process starts."""
+
+import logging
+import threading
+
+from django.conf import settings
+
+from worker.engine import Engine, EngineConfig
+
+log = logging.getLogger(__name__)
+_engine: Engine | None = None
+_lock = threading.Lock()
+
+
+def engine_config() -> EngineConfig:
+    return EngineConfig(
+        base_model=settings.LORALAND_BASE_MODEL,
+        adapter_dir=settings.LORALAND_ADAPTER_DIR,
+        device=settings.LORALAND_DEVICE,
+        dtype=settings.LORALAND_DTYPE,
+        threads=settings.LORALAND_THREADS,
+    )
+
+
+def get_engine() -> Engine:
+    global _engine
+    with _lock:
+        if _engine is None:
+            config = engine_config()
+            log.info("loading base model %s on %s (%s)", config.base_model, config.device,
+                     config.dtype)
+            _engine = Engine(config)
+            log.info("engine ready")
+        return _engine
