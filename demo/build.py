@@ -27,8 +27,8 @@ class BaseSpec:
     num_kv_heads: int = 2
     intermediate_size: int = 512
     context_length: int = 1024
-    steps: int = 600
-    batch_size: int = 32
+    steps: int = 200
+    batch_size: int = 16
     learning_rate: float = 3e-3
 
 
@@ -37,8 +37,8 @@ class AdapterSpec:
     rank: int = 8
     alpha: int = 16
     target_modules: tuple[str, ...] = ("q_proj", "v_proj")
-    steps: int = 150
-    batch_size: int = 16
+    steps: int = 100
+    batch_size: int = 8
     learning_rate: float = 3e-3
 
 

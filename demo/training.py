@@ -36,7 +36,11 @@ def train_tokenizer(texts: list[str], vocab_size: int):
         single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))]
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
     )
 
 
@@ -46,9 +50,7 @@ def encode_example(tokenizer, prompt: str, answer: str | None) -> tuple[list[int
     prompt_ids = tokenizer(prompt)["input_ids"]
     if answer is None:
         return prompt_ids, list(prompt_ids)
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [
-        tokenizer.eos_token_id
-    ]
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     return prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids
 
 
@@ -63,8 +65,13 @@ def build_base(config: DemoConfig, datasets: dict[str, dict[str, list[dict]]]) -
     # Pre-train on task inputs only: a language model of the domain that was never taught
     # the tasks' answers, as a general base model was not.
     blocks = pack_blocks(tokenizer, prompts, block=128)
-    run_training(model, blocks_batches(blocks, spec, config.seed), spec.steps, spec.learning_rate,
-                 desc="base pre-training")
+    run_training(
+        model,
+        blocks_batches(blocks, spec, config.seed),
+        spec.steps,
+        spec.learning_rate,
+        desc="base pre-training",
+    )
     config.base_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(config.base_dir)
     tokenizer.save_pretrained(config.base_dir)

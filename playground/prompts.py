@@ -51,7 +51,8 @@ def validate_params(raw, *, max_new_tokens_limit: int, default_max_new_tokens: i
     max_new = raw.get("max_new_tokens", default_max_new_tokens)
     if not is_int(max_new) or not 1 <= max_new <= max_new_tokens_limit:
         raise GenerationError(
-            "INVALID_PARAMS", f"max_new_tokens must be a whole number from 1 to {max_new_tokens_limit}."
+            "INVALID_PARAMS",
+            f"max_new_tokens must be a whole number from 1 to {max_new_tokens_limit}.",
         )
     temperature = number_in(raw, "temperature", 0.0, low_open=False)
     top_p = number_in(raw, "top_p", 1.0, low_open=True)

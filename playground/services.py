@@ -82,7 +82,8 @@ def check_prompt_length(prompt: str) -> None:
     tokens, context = prompt_token_count(prompt)
     if tokens is not None and context and tokens >= context:
         raise GenerationError(
-            "PROMPT_TOO_LONG", f"The prompt has {tokens} tokens; the model's context holds {context}."
+            "PROMPT_TOO_LONG",
+            f"The prompt has {tokens} tokens; the model's context holds {context}.",
         )
 
 

@@ -9,8 +9,10 @@ def catalog(request):
     return render(
         request,
         "playground/catalog.html",
-        {"tasks": [task_card(t) for t in selectors.task_list()],
-         "categories": selectors.task_categories()},
+        {
+            "tasks": [task_card(t) for t in selectors.task_list()],
+            "categories": selectors.task_categories(),
+        },
     )
 
 

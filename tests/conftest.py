@@ -22,14 +22,14 @@ def demo_config() -> DemoConfig:
         tasks=TEST_TASKS,
         n_train=200,
         n_test=20,
-        base=BaseSpec(steps=60, context_length=512),
+        base=BaseSpec(steps=40, context_length=512),
         adapter=AdapterSpec(steps=40),
     )
     build_demo(config)  # skipped when var/test already holds this exact build
     return config
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def demo_settings(demo_config):
     with override_settings(
         LORALAND_BASE_MODEL=str(demo_config.base_dir),
@@ -50,7 +50,7 @@ def engine(demo_config):
 
 
 @pytest.fixture
-def catalog(db, demo_config):
+def catalog(db, demo_settings):
     from django.core.management import call_command
 
     call_command("load_tasks", verbosity=0)

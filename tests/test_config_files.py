@@ -9,7 +9,10 @@ from .conftest import ROOT
 
 def settings_variables() -> set[str]:
     source = (ROOT / "loraland_site" / "settings.py").read_text()
-    return set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source) + re.findall(r'env\.db\("([A-Z_]+)"', source))
+    return set(
+        re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source)
+        + re.findall(r'env\.db\("([A-Z_]+)"', source)
+    )
 
 
 def test_env_example_lists_every_variable_settings_read():
@@ -34,6 +37,9 @@ def test_compose_runs_web_and_an_inference_worker_on_redis_and_postgres():
 
 
 def test_ci_runs_only_make_test():
-    lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert lines[-1] == "make test"

@@ -35,9 +35,14 @@ async def receive_until_finished(ws, timeout=60):
 
 async def test_it_streams_a_generation_and_saves_it(ws):
     await ws.send_json_to(
-        {"type": "generate", "task": "e2e_nlg", "model": "finetuned",
-         "inputs": await example_inputs("e2e_nlg"),
-         "params": {"max_new_tokens": 24}, "client_ref": "c-1"}
+        {
+            "type": "generate",
+            "task": "e2e_nlg",
+            "model": "finetuned",
+            "inputs": await example_inputs("e2e_nlg"),
+            "params": {"max_new_tokens": 24},
+            "client_ref": "c-1",
+        }
     )
     frames = await receive_until_finished(ws)
     started, *tokens, done = frames
@@ -47,7 +52,11 @@ async def test_it_streams_a_generation_and_saves_it(ws):
     assert "".join(t["text"] for t in tokens) == done["text"]
     assert done["usage"]["completion_tokens"] > 0 and done["ttft_ms"] > 0
     row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
-    assert (row.status, row.output, row.finish_reason) == ("done", done["text"], done["finish_reason"])
+    assert (row.status, row.output, row.finish_reason) == (
+        "done",
+        done["text"],
+        done["finish_reason"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,22 +67,56 @@ async def test_it_streams_a_generation_and_saves_it(ws):
         (json.dumps({"type": "dance"}), "UNKNOWN_TYPE"),
         (json.dumps({"type": "generate", "task": "nope", "inputs": EXAMPLE}), "UNKNOWN_TASK"),
         (json.dumps({"type": "generate", "task": "glue_sst2", "inputs": {}}), "MISSING_FIELDS"),
-        (json.dumps({"type": "generate", "task": "glue_sst2",
-                     "inputs": {**EXAMPLE, "label": "1"}}), "UNKNOWN_FIELDS"),
-        (json.dumps({"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE,
-                     "params": {"max_new_tokens": 100000}}), "INVALID_PARAMS"),
-        (json.dumps({"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE,
-                     "params": {"temperature": -1}}), "INVALID_PARAMS"),
-        (json.dumps({"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE,
-                     "params": {"top_p": 0}}), "INVALID_PARAMS"),
-        (json.dumps({"type": "generate", "task": "glue_sst2",
-                     "inputs": {"sentence": "word " * 1200}}), "PROMPT_TOO_LONG"),
+        (
+            json.dumps(
+                {"type": "generate", "task": "glue_sst2", "inputs": {**EXAMPLE, "label": "1"}}
+            ),
+            "UNKNOWN_FIELDS",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "generate",
+                    "task": "glue_sst2",
+                    "inputs": EXAMPLE,
+                    "params": {"max_new_tokens": 100000},
+                }
+            ),
+            "INVALID_PARAMS",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "generate",
+                    "task": "glue_sst2",
+                    "inputs": EXAMPLE,
+                    "params": {"temperature": -1},
+                }
+            ),
+            "INVALID_PARAMS",
+        ),
+        (
+            json.dumps(
+                {"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE, "params": {"top_p": 0}}
+            ),
+            "INVALID_PARAMS",
+        ),
+        (
+            json.dumps(
+                {"type": "generate", "task": "glue_sst2", "inputs": {"sentence": "word " * 1200}}
+            ),
+            "PROMPT_TOO_LONG",
+        ),
         ("x" * 100_000, "MESSAGE_TOO_LARGE"),
-        (json.dumps({"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE, "x": 1}),
-         "INVALID_MESSAGE"),
+        (
+            json.dumps({"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE, "x": 1}),
+            "INVALID_MESSAGE",
+        ),
         (json.dumps({"type": "cancel", "generation_id": "nope"}), "INVALID_MESSAGE"),
-        (json.dumps({"type": "cancel", "generation_id": "0b8e7a52-3a1a-4b43-9d1e-2f3c8e1e2a11"}),
-         "UNKNOWN_GENERATION"),
+        (
+            json.dumps({"type": "cancel", "generation_id": "0b8e7a52-3a1a-4b43-9d1e-2f3c8e1e2a11"}),
+            "UNKNOWN_GENERATION",
+        ),
     ],
 )
 async def test_bad_input_gets_an_error_and_the_socket_stays_usable(ws, message, code):
@@ -81,8 +124,12 @@ async def test_bad_input_gets_an_error_and_the_socket_stays_usable(ws, message, 
     error = await ws.receive_json_from(timeout=10)
     assert error["type"] == "error" and error["code"] == code and error["message"]
     await ws.send_json_to(
-        {"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE,
-         "params": {"max_new_tokens": 4}}
+        {
+            "type": "generate",
+            "task": "glue_sst2",
+            "inputs": EXAMPLE,
+            "params": {"max_new_tokens": 4},
+        }
     )
     frames = await receive_until_finished(ws)
     assert frames[0]["type"] == "started" and frames[-1]["type"] == "done"
@@ -96,9 +143,13 @@ async def test_an_error_echoes_the_client_ref(ws):
 
 async def test_cancel_ends_the_generation_early(ws):
     await ws.send_json_to(
-        {"type": "generate", "task": "webnlg", "model": "base",
-         "inputs": await example_inputs("webnlg"),
-         "params": {"max_new_tokens": 256, "temperature": 2.0, "seed": 5}}
+        {
+            "type": "generate",
+            "task": "webnlg",
+            "model": "base",
+            "inputs": await example_inputs("webnlg"),
+            "params": {"max_new_tokens": 256, "temperature": 2.0, "seed": 5},
+        }
     )
     started = await ws.receive_json_from(timeout=30)
     first = await ws.receive_json_from(timeout=30)
@@ -113,8 +164,15 @@ async def test_cancel_ends_the_generation_early(ws):
 
 async def test_a_raw_prompt_is_accepted_instead_of_inputs(ws):
     # The socket carries raw text; the page renders it through DOMPurify (see the browser test).
-    await ws.send_json_to({"type": "generate", "task": "glue_sst2", "model": "base",
-                           "prompt": "<script>alert(1)</script>", "params": {"max_new_tokens": 3}})
+    await ws.send_json_to(
+        {
+            "type": "generate",
+            "task": "glue_sst2",
+            "model": "base",
+            "prompt": "<script>alert(1)</script>",
+            "params": {"max_new_tokens": 3},
+        }
+    )
     frames = await receive_until_finished(ws)
     assert frames[-1]["type"] == "done"
 

@@ -33,8 +33,12 @@ class Stack:
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-            capture_output=True, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return result.stdout
 
@@ -61,10 +65,22 @@ def stack(demo_config, tmp_path_factory):
     try:
         procs.append(start_worker(env, workdir / "worker.log"))
         port = free_port()
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "loraland_site.asgi:application"], cwd=ROOT, env=env,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "loraland_site.asgi:application",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
         wait_for_port(port, timeout_s=60, proc=procs[-1])
         stack.url, stack.ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws/generate/"
         yield stack
@@ -76,9 +92,26 @@ def stack(demo_config, tmp_path_factory):
 def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", "inference",
-         "--pool", "threads", "--concurrency", "8", "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "loraland_site",
+            "worker",
+            "-Q",
+            "inference",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "8",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 90
     while "ready." not in log_path.read_text():
@@ -91,7 +124,9 @@ def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
 
 def examples(stack: Stack, slug: str) -> list[dict]:
     with sqlite3.connect(stack.db_path) as db:
-        (raw,) = db.execute("select examples from playground_task where slug = ?", (slug,)).fetchone()
+        (raw,) = db.execute(
+            "select examples from playground_task where slug = ?", (slug,)
+        ).fetchone()
     return json.loads(raw)
 
 
@@ -110,7 +145,9 @@ async def run_session(stack: Stack, requests: list[dict], cancel_ref: str) -> di
             ref = frame.get("client_ref") or ids[frame["generation_id"]]
             frames[ref].append(frame)
             if frame["type"] == "token" and ref == cancel_ref and len(frames[ref]) == 2:
-                await ws.send(json.dumps({"type": "cancel", "generation_id": frame["generation_id"]}))
+                await ws.send(
+                    json.dumps({"type": "cancel", "generation_id": frame["generation_id"]})
+                )
             finished += frame["type"] in ("done", "error")
     return frames
 
@@ -118,26 +155,41 @@ async def run_session(stack: Stack, requests: list[dict], cancel_ref: str) -> di
 def test_three_tasks_stream_at_once_through_a_worker_process(stack, engine):
     slugs = ["e2e_nlg", "gsm8k", "webnlg"]
     requests = [
-        {"type": "generate", "task": slug, "model": "finetuned", "client_ref": slug,
-         "inputs": examples(stack, slug)[0]["inputs"], "params": {"max_new_tokens": 32}}
+        {
+            "type": "generate",
+            "task": slug,
+            "model": "finetuned",
+            "client_ref": slug,
+            "inputs": examples(stack, slug)[0]["inputs"],
+            "params": {"max_new_tokens": 32},
+        }
         for slug in slugs
     ]
     requests.append(
-        {"type": "generate", "task": "webnlg", "model": "base", "client_ref": "long",
-         "inputs": examples(stack, "webnlg")[1]["inputs"],
-         "params": {"max_new_tokens": 256, "temperature": 2.0, "seed": 11}}
+        {
+            "type": "generate",
+            "task": "webnlg",
+            "model": "base",
+            "client_ref": "long",
+            "inputs": examples(stack, "webnlg")[1]["inputs"],
+            "params": {"max_new_tokens": 256, "temperature": 2.0, "seed": 11},
+        }
     )
     frames = asyncio.run(run_session(stack, requests, cancel_ref="long"))
 
     for request in requests[:3]:
         started, *tokens, done = frames[request["client_ref"]]
-        assert started["type"] == "started" and done["type"] == "done", frames[request["client_ref"]]
+        assert started["type"] == "started" and done["type"] == "done", frames[
+            request["client_ref"]
+        ]
         assert len(tokens) >= 2 and all(t["type"] == "token" for t in tokens)
         assert "".join(t["text"] for t in tokens) == done["text"]
         prompt = stack_prompt(stack, started["generation_id"])
-        expected = engine.generate(GenerationRequest(
-            prompt=prompt, adapter=request["task"], params=SamplingParams(max_new_tokens=32)
-        ))
+        expected = engine.generate(
+            GenerationRequest(
+                prompt=prompt, adapter=request["task"], params=SamplingParams(max_new_tokens=32)
+            )
+        )
         assert done["text"] == expected.text
         assert done["usage"]["completion_tokens"] == expected.completion_tokens
 
@@ -197,7 +249,9 @@ def test_a_visitor_picks_a_task_and_watches_the_answer_stream(stack, browser):
     page.get_by_test_id("send-button").click()
     stats = page.get_by_test_id("stats")
     stats.wait_for(state="visible", timeout=60_000)
-    page.wait_for_function("document.querySelector('[data-testid=stats]').textContent.includes('tokens/s')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=stats]').textContent.includes('tokens/s')"
+    )
     lengths = [n for n in page.evaluate("window.__lengths") if n > 0]
     assert len(set(lengths)) >= 2, lengths  # the answer grew in steps, not all at once
     answer = page.get_by_test_id("output").inner_text()
@@ -213,13 +267,17 @@ def test_stored_model_output_is_rendered_inert(stack, browser):
     page = context.new_page()
     page.goto(stack.url + "/tasks/glue_sst2/")
     session_key = next(c["value"] for c in context.cookies() if c["name"] == "sessionid")
-    hostile = "**bold** <img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>"
-    stack.manage("shell", "-c", (
-        "from playground.models import Generation, Task; "
-        f"Generation.objects.create(task=Task.objects.get(slug='glue_sst2'), model_kind='finetuned', "
-        f"session_key={session_key!r}, prompt='p', inputs={{'sentence': 'x'}}, status='done', "
-        f"output={hostile!r})"
-    ))
+    hostile = '**bold** <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    stack.manage(
+        "shell",
+        "-c",
+        (
+            "from playground.models import Generation, Task; "
+            "Generation.objects.create(task=Task.objects.get(slug='glue_sst2'), "
+            f"model_kind='finetuned', session_key={session_key!r}, prompt='p', inputs={{'sentence': 'x'}}, status='done', "
+            f"output={hostile!r})"
+        ),
+    )
     page.reload()
     output = page.get_by_test_id("output")
     output.wait_for()

@@ -32,7 +32,8 @@ def collect(handle):
 
 def test_it_streams_chunks_that_add_up_to_the_final_text(engine, demo_config):
     request = GenerationRequest(
-        prompt=prompt_for(demo_config, "e2e_nlg"), adapter="e2e_nlg",
+        prompt=prompt_for(demo_config, "e2e_nlg"),
+        adapter="e2e_nlg",
         params=SamplingParams(max_new_tokens=40),
     )
     chunks, done = collect(engine.submit(request))
@@ -55,10 +56,13 @@ def test_greedy_output_matches_peft_generate(engine, demo_config, slug):
     ids = engine.tokenizer(prompt, return_tensors="pt")["input_ids"]
     with torch.inference_mode():
         expected = peft_model.generate(
-            input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=24,
-            do_sample=False, eos_token_id=engine.tokenizer.eos_token_id,
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=24,
+            do_sample=False,
+            eos_token_id=engine.tokenizer.eos_token_id,
             pad_token_id=engine.tokenizer.pad_token_id,
-        )[0, ids.shape[1]:]
+        )[0, ids.shape[1] :]
     expected_text = engine.tokenizer.decode(expected, skip_special_tokens=True)
     done = engine.generate(
         GenerationRequest(prompt=prompt, adapter=slug, params=SamplingParams(max_new_tokens=24))
@@ -103,7 +107,9 @@ def test_cancel_stops_one_request_and_the_others_finish(engine, demo_config):
 
 
 def test_an_unknown_adapter_fails_alone(engine, demo_config):
-    good = engine.submit(GenerationRequest(prompt=prompt_for(demo_config, "gsm8k"), adapter="gsm8k"))
+    good = engine.submit(
+        GenerationRequest(prompt=prompt_for(demo_config, "gsm8k"), adapter="gsm8k")
+    )
     bad = engine.submit(GenerationRequest(prompt="hello", adapter="no_such_adapter"))
     traversal = engine.submit(GenerationRequest(prompt="hello", adapter="../models"))
     for handle in (bad, traversal):
@@ -120,7 +126,9 @@ def test_a_prompt_longer_than_the_context_is_refused(engine):
 
 def test_max_new_tokens_bounds_the_answer(engine, demo_config):
     params = SamplingParams(max_new_tokens=3, temperature=2.0, seed=3)
-    done = engine.generate(GenerationRequest(prompt=prompt_for(demo_config, "webnlg"), params=params))
+    done = engine.generate(
+        GenerationRequest(prompt=prompt_for(demo_config, "webnlg"), params=params)
+    )
     assert done.completion_tokens <= 3
 
 

@@ -34,7 +34,10 @@ def test_it_rejects_missing_extra_and_non_text_fields():
 def test_it_accepts_params_in_range_and_fills_defaults():
     params = validate_params({"temperature": 0.7, "top_p": 0.9}, max_new_tokens_limit=256)
     assert (params.max_new_tokens, params.temperature, params.top_p, params.seed) == (
-        64, 0.7, 0.9, None
+        64,
+        0.7,
+        0.9,
+        None,
     )
     assert validate_params(None, max_new_tokens_limit=256).temperature == 0.0
 

@@ -34,7 +34,10 @@ def no_enqueue(monkeypatch):
 def test_load_tasks_fills_the_catalog_and_finds_built_adapters(catalog):
     assert Task.objects.count() == 25
     assert set(Adapter.objects.values_list("name", flat=True)) == {
-        "e2e_nlg", "gsm8k", "webnlg", "glue_sst2"
+        "e2e_nlg",
+        "gsm8k",
+        "webnlg",
+        "glue_sst2",
     }
     adapter = Adapter.objects.get(name="glue_sst2")
     assert adapter.rank == 8 and adapter.target_modules == ["q_proj", "v_proj"]
@@ -43,13 +46,20 @@ def test_load_tasks_fills_the_catalog_and_finds_built_adapters(catalog):
     assert sst2.paper_finetuned == pytest.approx(0.959)
 
 
-def test_it_stores_a_queued_generation_and_enqueues_it(catalog, no_enqueue, django_capture_on_commit_callbacks):
+def test_it_stores_a_queued_generation_and_enqueues_it(
+    catalog, no_enqueue, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         generation = create()
     assert generation.status == Generation.Status.QUEUED
     assert generation.adapter_name == "glue_sst2"
     assert "a warm and funny film" in generation.prompt
-    assert generation.params == {"max_new_tokens": 8, "temperature": 0.0, "top_p": 1.0, "seed": None}
+    assert generation.params == {
+        "max_new_tokens": 8,
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "seed": None,
+    }
     assert no_enqueue == [generation.id]
 
 

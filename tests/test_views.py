@@ -10,8 +10,11 @@ pytestmark = pytest.mark.django_db
 
 
 def page_data(response) -> dict:
-    match = re.search(r'<script id="page-data" type="application/json">(.*?)</script>',
-                      response.content.decode(), re.S)
+    match = re.search(
+        r'<script id="page-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
     return json.loads(match.group(1))
 
 
@@ -42,8 +45,10 @@ def test_the_conversation_comes_back_for_the_same_session_only(client, catalog, 
     monkeypatch.setattr(services, "enqueue_generation", lambda _id: None)
     client.get("/tasks/glue_sst2/")
     mine = services.generation_create(
-        task_slug="glue_sst2", model_kind="finetuned",
-        inputs={"sentence": "<img src=x onerror=alert(1)>"}, session_key=client.session.session_key,
+        task_slug="glue_sst2",
+        model_kind="finetuned",
+        inputs={"sentence": "<img src=x onerror=alert(1)>"},
+        session_key=client.session.session_key,
     )
     Generation.objects.filter(id=mine.id).update(status="done", output="<script>alert(1)</script>")
     response = client.get("/tasks/glue_sst2/")

@@ -27,8 +27,9 @@ def get_engine() -> Engine:
     with _lock:
         if _engine is None:
             config = engine_config()
-            log.info("loading base model %s on %s (%s)", config.base_model, config.device,
-                     config.dtype)
+            log.info(
+                "loading base model %s on %s (%s)", config.base_model, config.device, config.dtype
+            )
             _engine = Engine(config)
             log.info("engine ready")
         return _engine

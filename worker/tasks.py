@@ -36,8 +36,9 @@ def generate(generation_id: str) -> None:
         log.exception("generation %s failed", generation_id)
         message = f"The worker failed: {exc}"
         services.generation_fail(generation_id=generation_id, code="WORKER_ERROR", message=message)
-        publisher.send("error", {"generation_id": generation_id, "code": "WORKER_ERROR",
-                                 "message": message})
+        publisher.send(
+            "error", {"generation_id": generation_id, "code": "WORKER_ERROR", "message": message}
+        )
     finally:
         publisher.close()
 
@@ -71,11 +72,14 @@ def stream_generation(generation, publisher: Publisher) -> None:
         elif isinstance(event, ErrorEvent):
             send_token(chunks.take())
             services.generation_fail(
-                generation_id=gid, code=event.code, message=event.message,
+                generation_id=gid,
+                code=event.code,
+                message=event.message,
                 partial_text="".join(sent_text),
             )
-            publisher.send("error", {"generation_id": gid, "code": event.code,
-                                     "message": event.message})
+            publisher.send(
+                "error", {"generation_id": gid, "code": event.code, "message": event.message}
+            )
 
 
 def done_payload(generation_id: str, done: DoneEvent) -> dict:

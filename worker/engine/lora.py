@@ -57,9 +57,7 @@ def lora_scaling(config: dict) -> float:
     return alpha / math.sqrt(rank) if config.get("use_rslora") else alpha / rank
 
 
-def load_lora_adapter(
-    name: str, path: Path, *, device: str, dtype: torch.dtype
-) -> LoraAdapter:
+def load_lora_adapter(name: str, path: Path, *, device: str, dtype: torch.dtype) -> LoraAdapter:
     """Read an adapter's tensors (safetensors only: nothing is ever unpickled)."""
     config = read_adapter_config(path)
     weights_path = path / WEIGHTS_FILE

@@ -17,8 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--adapter-steps", type=int, default=AdapterSpec.steps)
         parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
 
-    def handle(self, *args, tasks=None, seed=0, base_steps=0, adapter_steps=0, force=False,
-               **options):
+    def handle(
+        self, *args, tasks=None, seed=0, base_steps=0, adapter_steps=0, force=False, **options
+    ):
         config = DemoConfig(
             base_dir=Path(settings.LORALAND_BASE_MODEL),
             adapter_dir=Path(settings.LORALAND_ADAPTER_DIR),

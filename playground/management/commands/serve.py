@@ -29,8 +29,10 @@ class Command(BaseCommand):
                 redis_url = env["REDIS_URL"] = started[1]
                 self.log(f"started a private redis-server at {redis_url}")
             else:
-                self.log("no REDIS_URL and no redis-server: running in-process "
-                         "(tasks on threads of the web process, in-memory channel layer)")
+                self.log(
+                    "no REDIS_URL and no redis-server: running in-process "
+                    "(tasks on threads of the web process, in-memory channel layer)"
+                )
         try:
             if redis_url:
                 procs.append(self.start_worker(env))
@@ -44,16 +46,39 @@ class Command(BaseCommand):
 
     def start_worker(self, env):
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", "inference",
-             "--pool", "threads", "--concurrency", str(settings.LORALAND_WORKER_CONCURRENCY),
-             "--loglevel", "INFO", "--hostname", f"inference-{os.getpid()}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "loraland_site",
+                "worker",
+                "-Q",
+                "inference",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(settings.LORALAND_WORKER_CONCURRENCY),
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"inference-{os.getpid()}@%h",
+            ],
             env=env,
         )
 
     def start_daphne(self, env, host, port):
         return subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
-             "loraland_site.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                host,
+                "-p",
+                str(port),
+                "loraland_site.asgi:application",
+            ],
             env=env,
         )
 
