@@ -274,7 +274,8 @@ def test_stored_model_output_is_rendered_inert(stack, browser):
         (
             "from playground.models import Generation, Task; "
             "Generation.objects.create(task=Task.objects.get(slug='glue_sst2'), "
-            f"model_kind='finetuned', session_key={session_key!r}, prompt='p', inputs={{'sentence': 'x'}}, status='done', "
+            f"model_kind='finetuned', session_key={session_key!r}, prompt='p', "
+            "inputs={'sentence': 'x'}, status='done', "
             f"output={hostile!r})"
         ),
     )
