@@ -4,6 +4,7 @@ SQLite file shared by both, and a WebSocket client or headless Chromium on the o
 import asyncio
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +31,7 @@ class Stack:
     ws_url: str
     env: dict
     db_path: Path
+    worker_log: Path
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
@@ -59,11 +61,11 @@ def stack(demo_config, tmp_path_factory):
         "LORALAND_STREAM_INTERVAL_MS": "0",  # one frame per token: streams are visibly stepwise
         "DEBUG": "true",
     }
-    stack = Stack("", "", env, workdir / "db.sqlite3")
+    stack = Stack("", "", env, workdir / "db.sqlite3", workdir / "worker.log")
     stack.manage("migrate", "--noinput")
     stack.manage("load_tasks")
     try:
-        procs.append(start_worker(env, workdir / "worker.log"))
+        procs.append(start_worker(env, stack.worker_log))
         port = free_port()
         procs.append(
             subprocess.Popen(
@@ -198,6 +200,33 @@ def test_three_tasks_stream_at_once_through_a_worker_process(stack, engine):
     assert cancelled["usage"]["completion_tokens"] < 256
     assert stored_status(stack, frames["long"][0]["generation_id"]) == ("cancelled", "cancelled")
     assert stored_status(stack, frames["gsm8k"][0]["generation_id"])[0] == "done"
+    # The worker loaded the base model once, at start-up, not per message.
+    assert stack.worker_log.read_text().count("loading base model") == 1
+
+
+def test_a_socket_left_idle_still_streams(stack):
+    """An idle consumer blocks on Redis longer than redis-py's default socket timeout."""
+
+    async def idle_then_generate():
+        async with connect(stack.ws_url, origin=stack.url) as ws:
+            await asyncio.sleep(7)
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "generate",
+                        "task": "glue_sst2",
+                        "inputs": examples(stack, "glue_sst2")[0]["inputs"],
+                        "params": {"max_new_tokens": 4},
+                    }
+                )
+            )
+            frames = [json.loads(await asyncio.wait_for(ws.recv(), timeout=60))]
+            while frames[-1]["type"] not in ("done", "error"):
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=60)))
+            return frames
+
+    frames = asyncio.run(idle_then_generate())
+    assert frames[0]["type"] == "started" and frames[-1]["type"] == "done", frames
 
 
 def stack_prompt(stack: Stack, generation_id: str) -> str:
@@ -240,7 +269,14 @@ RECORD_OUTPUT_LENGTHS = """() => {
 def test_a_visitor_picks_a_task_and_watches_the_answer_stream(stack, browser):
     page = browser.new_page()
     page.goto(stack.url + "/")
-    assert page.get_by_test_id("task-card").count() == 25
+    cards = page.get_by_test_id("task-card")
+    assert cards.count() == 25
+    page.get_by_test_id("task-filter").fill("sql")
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=task-card]')]"
+        ".filter(c => c.offsetParent !== null).length === 1"
+    )
+    page.get_by_test_id("task-filter").fill("")
     page.locator('[data-testid="task-card"][href="/tasks/e2e_nlg/"]').click()
     page.wait_for_url("**/tasks/e2e_nlg/")
     page.get_by_test_id("example-chip").first.click()
@@ -287,3 +323,26 @@ def test_stored_model_output_is_rendered_inert(stack, browser):
     assert output.locator("script").count() == 0  # ...but no script survives
     assert output.locator("img[onerror]").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+def test_stop_in_the_page_ends_a_long_answer(stack, browser):
+    page = browser.new_page()
+    page.goto(stack.url + "/tasks/webnlg/")
+    page.get_by_test_id("example-chip").first.click()
+    page.get_by_test_id("model-select").select_option("base")
+    page.get_by_test_id("max-new-tokens").fill("256")
+    page.locator("[data-testid=temperature]").evaluate(
+        "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    page.get_by_test_id("send-button").click()
+    page.wait_for_function(
+        "(document.querySelector('[data-testid=output]')?.textContent || '').length > 3"
+    )
+    page.get_by_test_id("stop-button").click()
+    stats = page.get_by_test_id("stats")
+    stats.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=stats]').textContent.includes('cancelled')"
+    )
+    completion = int(re.search(r"(\d+) completion", stats.inner_text()).group(1))
+    assert completion < 256
