@@ -87,3 +87,42 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.slug} {self.model_kind} {self.status}"
+
+
+class EvaluationRun(models.Model):
+    """One `manage.py evaluate`: which models were scored on which tasks, and the means."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    model_kinds = models.JSONField(default=list)
+    tasks = models.JSONField(default=list)
+    limit = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    summary = models.JSONField(
+        default=dict, help_text='{"tasks": {slug: {model: score}}, "mean": {...}}'
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"evaluation {self.pk} ({', '.join(self.model_kinds)})"
+
+
+class EvaluationResult(models.Model):
+    """One test example scored for one model in one run."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="evaluation_results")
+    model_kind = models.CharField(max_length=16)
+    index = models.PositiveIntegerField()
+    inputs = models.JSONField(default=dict)
+    expected = models.TextField()
+    output = models.TextField()
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["run", "task", "index", "model_kind"]
+        indexes = [models.Index(fields=["task", "model_kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} {self.model_kind} #{self.index}: {self.score:.2f}"

@@ -40,3 +40,90 @@ def generation_as_dict(generation: Generation) -> dict:
         "tokens_per_s": generation.tokens_per_s,
         "error_message": generation.error_message or None,
     }
+
+
+OUR_MODELS = ("base", "finetuned", "reference")
+
+
+def latest_scores() -> dict[str, dict[str, float]]:
+    """Per task and model, the score of the most recent evaluation run that covered it."""
+    from .models import EvaluationRun
+
+    scores: dict[str, dict[str, float]] = {}
+    for run in EvaluationRun.objects.order_by("-created_at").only("summary"):
+        for slug, by_model in run.summary.get("tasks", {}).items():
+            for model, value in by_model.items():
+                scores.setdefault(slug, {}).setdefault(model, value)
+    return scores
+
+
+def leaderboard_rows() -> list[dict]:
+    scores = latest_scores()
+    rows = []
+    for task in Task.objects.all():
+        ours = {m: scores.get(task.slug, {}).get(m) for m in OUR_MODELS}
+        rows.append(
+            {
+                "slug": task.slug,
+                "name": task.name,
+                "category": task.category,
+                "metric": task.metric,
+                "ours": ours,
+                "paper": {
+                    "base": task.paper_base,
+                    "finetuned": task.paper_finetuned,
+                    "gpt4": task.paper_gpt4,
+                },
+                "lift": lift(ours["base"], ours["finetuned"]),
+                "paper_lift": lift(task.paper_base, task.paper_finetuned),
+            }
+        )
+    return rows
+
+
+def lift(base: float | None, finetuned: float | None) -> float | None:
+    return None if base is None or finetuned is None else round(finetuned - base, 4)
+
+
+def leaderboard_averages(rows: list[dict]) -> list[dict]:
+    """Mean of each column per category and overall ("All tasks" last)."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(row["category"], []).append(row)
+    groups["All tasks"] = rows
+    return [{"category": name, **column_means(members)} for name, members in groups.items()]
+
+
+def column_means(rows: list[dict]) -> dict:
+    def mean(values):
+        values = [v for v in values if v is not None]
+        return round(sum(values) / len(values), 4) if values else None
+
+    return {
+        "tasks": len(rows),
+        "ours": {m: mean(r["ours"][m] for r in rows) for m in OUR_MODELS},
+        "paper": {m: mean(r["paper"][m] for r in rows) for m in ("base", "finetuned", "gpt4")},
+        "lift": mean(r["lift"] for r in rows),
+        "paper_lift": mean(r["paper_lift"] for r in rows),
+    }
+
+
+def task_evaluation_examples(*, task: Task, count: int = 4) -> list[dict]:
+    """A few examples of the latest run that scored both base and fine-tuned on this task."""
+    from .models import EvaluationResult
+
+    latest = (
+        EvaluationResult.objects.filter(task=task, model_kind="finetuned")
+        .order_by("-run__created_at")
+        .values_list("run_id", flat=True)
+        .first()
+    )
+    if latest is None:
+        return []
+    examples: dict[int, dict] = {}
+    for result in EvaluationResult.objects.filter(run_id=latest, task=task, index__lt=count):
+        example = examples.setdefault(
+            result.index, {"inputs": result.inputs, "expected": result.expected}
+        )
+        example[result.model_kind] = {"output": result.output, "score": result.score}
+    return [examples[i] for i in sorted(examples)]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from worker import cancel
 from worker.engine import GenerationError
 
-from .models import Adapter, Generation, Task
+from .models import Adapter, EvaluationResult, EvaluationRun, Generation, Task
 from .prompts import render_prompt, validate_params
 from .tokens import prompt_token_count
 
@@ -166,3 +166,44 @@ def adapter_register_if_present(*, task: Task, adapter_dir) -> Adapter | None:
         },
     )
     return adapter
+
+
+@transaction.atomic
+def evaluation_run_save(
+    *, model_kinds: list[str], results: dict, limit: int | None, duration_s: float
+) -> EvaluationRun:
+    """Store one evaluation: results[slug][model] = list of {inputs, expected, output, score}."""
+    summary = evaluation_summary(results)
+    run = EvaluationRun.objects.create(
+        model_kinds=model_kinds,
+        tasks=list(results),
+        limit=limit,
+        duration_s=duration_s,
+        summary=summary,
+    )
+    tasks = {t.slug: t for t in Task.objects.filter(slug__in=list(results))}
+    EvaluationResult.objects.bulk_create(
+        EvaluationResult(run=run, task=tasks[slug], model_kind=model, index=i, **row)
+        for slug, by_model in results.items()
+        for model, rows in by_model.items()
+        for i, row in enumerate(rows)
+    )
+    return run
+
+
+def evaluation_summary(results: dict) -> dict:
+    """{"tasks": {slug: {model: mean score}}, "mean": {model: mean over tasks}}."""
+    per_task = {
+        slug: {
+            model: round(sum(r["score"] for r in rows) / len(rows), 4)
+            for model, rows in by_model.items()
+            if rows
+        }
+        for slug, by_model in results.items()
+    }
+    models_seen = sorted({m for scores in per_task.values() for m in scores})
+    mean = {}
+    for model in models_seen:
+        values = [scores[model] for scores in per_task.values() if model in scores]
+        mean[model] = round(sum(values) / len(values), 4)
+    return {"tasks": per_task, "mean": mean}

@@ -1,0 +1,74 @@
+"""Batched greedy generation over a task's test split, for the base model and its adapter.
+
+Scoring is separate (demo.metrics). Generation here uses transformers' `generate` on batches
+of left-padded prompts, one adapter at a time: evaluation knows its whole workload up front,
+so static batches per task are the fastest way through it.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@dataclass(frozen=True)
+class EvalModels:
+    base_dir: Path
+    adapter_dir: Path
+    batch_size: int = 50
+
+
+class BatchGenerator:
+    def __init__(self, base_dir: Path):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(base_dir)
+        self.tokenizer.padding_side = "left"
+        self.base = AutoModelForCausalLM.from_pretrained(base_dir).eval()
+
+    def answer_budget(self, answers: list[str]) -> int:
+        """Room for the longest known answer plus a little: enough to judge, no waste."""
+        longest = max(len(self.tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
+        return min(longest + 8, 160)
+
+    @torch.inference_mode()
+    def generate(self, model, prompts: list[str], max_new_tokens: int, batch_size: int) -> list[str]:
+        outputs = []
+        for start in range(0, len(prompts), batch_size):
+            batch = self.tokenizer(prompts[start : start + batch_size], return_tensors="pt",
+                                   padding=True)
+            generated = model.generate(
+                **batch, max_new_tokens=max_new_tokens, do_sample=False,
+                eos_token_id=self.tokenizer.eos_token_id, pad_token_id=self.tokenizer.pad_token_id,
+            )
+            new_tokens = generated[:, batch["input_ids"].shape[1] :]
+            outputs += self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        return outputs
+
+    def with_adapter(self, adapter_path: Path):
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(self.base, adapter_path).eval()
+
+
+def generate_for_task(
+    generator: BatchGenerator, adapter_dir: Path, slug: str, prompts: list[str],
+    answers: list[str], models: list[str], batch_size: int = 50,
+) -> dict[str, list[str]]:
+    budget = generator.answer_budget(answers)
+    results = {}
+    if "base" in models:
+        results["base"] = generator.generate(generator.base, prompts, budget, batch_size)
+    if "finetuned" in models and (adapter_dir / slug).is_dir():
+        tuned = generator.with_adapter(adapter_dir / slug)
+        results["finetuned"] = generator.generate(tuned, prompts, budget, batch_size)
+        generator.base = tuned.unload()  # take the LoRA layers out again for the next task
+    return results
+
+
+def progress(iterable, **kwargs):
+    return tqdm(iterable, **kwargs)
