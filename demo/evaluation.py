@@ -32,18 +32,27 @@ class BatchGenerator:
 
     def answer_budget(self, answers: list[str]) -> int:
         """Room for the longest known answer plus a little: enough to judge, no waste."""
-        longest = max(len(self.tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
+        lengths = [
+            len(ids) for ids in self.tokenizer(answers, add_special_tokens=False)["input_ids"]
+        ]
+        longest = max(lengths)
         return min(longest + 8, 160)
 
     @torch.inference_mode()
-    def generate(self, model, prompts: list[str], max_new_tokens: int, batch_size: int) -> list[str]:
+    def generate(
+        self, model, prompts: list[str], max_new_tokens: int, batch_size: int
+    ) -> list[str]:
         outputs = []
         for start in range(0, len(prompts), batch_size):
-            batch = self.tokenizer(prompts[start : start + batch_size], return_tensors="pt",
-                                   padding=True)
+            batch = self.tokenizer(
+                prompts[start : start + batch_size], return_tensors="pt", padding=True
+            )
             generated = model.generate(
-                **batch, max_new_tokens=max_new_tokens, do_sample=False,
-                eos_token_id=self.tokenizer.eos_token_id, pad_token_id=self.tokenizer.pad_token_id,
+                **batch,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                eos_token_id=self.tokenizer.eos_token_id,
+                pad_token_id=self.tokenizer.pad_token_id,
             )
             new_tokens = generated[:, batch["input_ids"].shape[1] :]
             outputs += self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
@@ -56,8 +65,13 @@ class BatchGenerator:
 
 
 def generate_for_task(
-    generator: BatchGenerator, adapter_dir: Path, slug: str, prompts: list[str],
-    answers: list[str], models: list[str], batch_size: int = 50,
+    generator: BatchGenerator,
+    adapter_dir: Path,
+    slug: str,
+    prompts: list[str],
+    answers: list[str],
+    models: list[str],
+    batch_size: int = 50,
 ) -> dict[str, list[str]]:
     budget = generator.answer_budget(answers)
     results = {}

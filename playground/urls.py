@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("tasks/<slug:slug>/", views.task_detail, name="task"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
 ]
