@@ -64,7 +64,7 @@ def build_base(config: DemoConfig, datasets: dict[str, dict[str, list[dict]]]) -
     model = new_base_model(config, tokenizer)
     # Pre-train on task inputs only: a language model of the domain that was never taught
     # the tasks' answers, as a general base model was not.
-    blocks = pack_blocks(tokenizer, prompts, block=128)
+    blocks = pack_blocks(tokenizer, with_repeats(prompts, spec.repeat_fraction, config.seed), 128)
     run_training(
         model,
         blocks_batches(blocks, spec, config.seed),
@@ -99,6 +99,17 @@ def new_base_model(config: DemoConfig, tokenizer):
     )
 
 
+def with_repeats(texts: list[str], fraction: float, seed: int) -> list[str]:
+    """Some documents appear twice in a row, as duplicates do in web corpora. Copying what
+    was seen earlier in the context is a skill every general base model has (names, numbers,
+    code identifiers) and most tasks lean on it; the repeats teach it without any answer."""
+    rng = random.Random(seed)
+    out = []
+    for text in texts:
+        out += [text, text] if rng.random() < fraction else [text]
+    return out
+
+
 def pack_blocks(tokenizer, texts: list[str], block: int) -> torch.Tensor:
     stream = []
     for text in texts:
@@ -115,7 +126,9 @@ def blocks_batches(blocks: torch.Tensor, spec, seed: int):
 
 
 # --- adapters --------------------------------------------------------------------------------
-def train_adapter(config: DemoConfig, slug: str, data: dict, target: Path) -> None:
+def train_adapter(
+    config: DemoConfig, slug: str, data: dict, target: Path, show_steps: bool = True
+) -> None:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -138,7 +151,9 @@ def train_adapter(config: DemoConfig, slug: str, data: dict, target: Path) -> No
         for r in data["train"]
     ]
     batches = example_batches(examples, spec.batch_size, tokenizer.pad_token_id, config.seed)
-    losses = run_training(model, batches, spec.steps, spec.learning_rate, desc=f"  {slug}")
+    losses = run_training(
+        model, batches, spec.steps, spec.learning_rate, desc=f"  {slug}", show=show_steps
+    )
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(target)
     (target / "loss.json").write_text(json.dumps({"step_loss": losses}))
@@ -158,7 +173,9 @@ def example_batches(examples: list, batch_size: int, pad_id: int, seed: int):
         }
 
 
-def run_training(model, batches, steps: int, learning_rate: float, desc: str) -> list[float]:
+def run_training(
+    model, batches, steps: int, learning_rate: float, desc: str, show: bool = True
+) -> list[float]:
     """AdamW with linear warm-up and cosine decay; returns the loss of every step."""
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.0)
@@ -168,7 +185,7 @@ def run_training(model, batches, steps: int, learning_rate: float, desc: str) ->
     )
     model.train()
     losses = []
-    progress = tqdm(range(steps), desc=desc, unit="step", leave=False)
+    progress = tqdm(range(steps), desc=desc, unit="step", leave=False, disable=not show)
     for _, batch in zip(progress, batches, strict=False):
         loss = model(**batch).loss
         loss.backward()

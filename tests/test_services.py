@@ -1,5 +1,6 @@
 import pytest
 
+from demo.build import ALL_LINEAR
 from playground import services
 from playground.models import Adapter, Generation, Task
 from worker.engine import GenerationError
@@ -40,7 +41,7 @@ def test_load_tasks_fills_the_catalog_and_finds_built_adapters(catalog):
         "glue_sst2",
     }
     adapter = Adapter.objects.get(name="glue_sst2")
-    assert adapter.rank == 8 and adapter.target_modules == ["q_proj", "v_proj"]
+    assert adapter.rank == 8 and adapter.target_modules == sorted(ALL_LINEAR)
     sst2 = Task.objects.get(slug="glue_sst2")
     assert sst2.fields == ["sentence"] and len(sst2.examples) >= 3
     assert sst2.paper_finetuned == pytest.approx(0.959)

@@ -1,0 +1,45 @@
+"""The demo's training really teaches the tasks: on the small test demo (4 tasks, few steps)
+the adapters' loss falls and the fine-tuned model outscores the base on the tasks' metrics."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from demo.build import build_demo
+
+from .conftest import TEST_TASKS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_adapter_training_lowers_the_loss(demo_config):
+    for slug in TEST_TASKS:
+        losses = json.loads((demo_config.adapter_dir / slug / "loss.json").read_text())["step_loss"]
+        assert len(losses) == demo_config.adapter.steps
+        assert sum(losses[-5:]) / 5 < 0.85 * sum(losses[:5]) / 5, slug
+
+
+def test_finetuned_beats_base_on_the_metrics(catalog):
+    out = io.StringIO()
+    call_command(
+        "evaluate",
+        "--limit",
+        "10",
+        "--json",
+        *sum([["--task", s] for s in TEST_TASKS], []),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    mean = json.loads(out.getvalue())["mean"]
+    assert mean["finetuned"] > mean["base"] + 0.1, mean
+
+
+def test_a_second_build_changes_nothing(demo_config):
+    outputs = [demo_config.base_dir / "model.safetensors"] + [
+        demo_config.adapter_dir / slug / "adapter_model.safetensors" for slug in TEST_TASKS
+    ]
+    before = [path.stat().st_mtime_ns for path in outputs]
+    build_demo(demo_config)
+    assert [path.stat().st_mtime_ns for path in outputs] == before
