@@ -3,7 +3,21 @@
 import shutil
 import socket
 import subprocess
+import sys
 import time
+
+
+def worker_command(concurrency: int) -> list[str]:
+    """One inference worker: threads pool, so the process holds one engine shared by its tasks."""
+    return [
+        sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", "inference",
+        "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
+    ]  # fmt: skip
+
+
+def daphne_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
+            "loraland_site.asgi:application"]  # fmt: skip
 
 
 def free_port() -> int:

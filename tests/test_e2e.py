@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from loraland_site.devservices import free_port, start_private_redis, stop, wait_for_port
+from loraland_site.devservices import (
+    daphne_command,
+    free_port,
+    start_private_redis,
+    stop,
+    wait_for_port,
+    worker_command,
+)
 from worker.engine import GenerationRequest, SamplingParams
 
 from .conftest import ROOT
@@ -67,22 +74,7 @@ def stack(demo_config, tmp_path_factory):
     try:
         procs.append(start_worker(env, stack.worker_log))
         port = free_port()
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "loraland_site.asgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
+        procs.append(subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env=env))
         wait_for_port(port, timeout_s=60, proc=procs[-1])
         stack.url, stack.ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws/generate/"
         yield stack
@@ -94,26 +86,7 @@ def stack(demo_config, tmp_path_factory):
 def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "loraland_site",
-            "worker",
-            "-Q",
-            "inference",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "8",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        worker_command(concurrency=8), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 90
     while "ready." not in log_path.read_text():

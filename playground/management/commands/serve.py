@@ -9,7 +9,13 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from loraland_site.devservices import start_private_redis, stop, wait_for_port
+from loraland_site.devservices import (
+    daphne_command,
+    start_private_redis,
+    stop,
+    wait_for_port,
+    worker_command,
+)
 
 
 class Command(BaseCommand):
@@ -45,42 +51,11 @@ class Command(BaseCommand):
                 stop(proc)
 
     def start_worker(self, env):
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "loraland_site",
-                "worker",
-                "-Q",
-                "inference",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(settings.LORALAND_WORKER_CONCURRENCY),
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"inference-{os.getpid()}@%h",
-            ],
-            env=env,
-        )
+        command = worker_command(settings.LORALAND_WORKER_CONCURRENCY)
+        return subprocess.Popen([*command, "--hostname", f"inference-{os.getpid()}@%h"], env=env)
 
     def start_daphne(self, env, host, port):
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                host,
-                "-p",
-                str(port),
-                "loraland_site.asgi:application",
-            ],
-            env=env,
-        )
+        return subprocess.Popen(daphne_command(host, port), env=env)
 
     def wait_until_one_exits(self, procs):
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
