@@ -40,5 +40,9 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
+# Engine vs PEFT throughput on the demo model (a table; add ARGS=--json for JSON).
+bench: prepare
+	$(PY) -m worker.bench $(ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache
