@@ -5,30 +5,18 @@ of left-padded prompts, one adapter at a time: evaluation knows its whole worklo
 so static batches per task are the fastest way through it.
 """
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-@dataclass(frozen=True)
-class EvalModels:
-    base_dir: Path
-    adapter_dir: Path
-    batch_size: int = 50
 
 
 class BatchGenerator:
     def __init__(self, base_dir: Path):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.tokenizer = AutoTokenizer.from_pretrained(base_dir)
+        self.tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
         self.tokenizer.padding_side = "left"
-        self.base = AutoModelForCausalLM.from_pretrained(base_dir).eval()
+        self.base = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).eval()
 
     def answer_budget(self, answers: list[str]) -> int:
         """Room for the longest known answer plus a little: enough to judge, no waste."""
@@ -82,7 +70,3 @@ def generate_for_task(
         results["finetuned"] = generator.generate(tuned, prompts, budget, batch_size)
         generator.base = tuned.unload()  # take the LoRA layers out again for the next task
     return results
-
-
-def progress(iterable, **kwargs):
-    return tqdm(iterable, **kwargs)

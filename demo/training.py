@@ -2,7 +2,6 @@
 
 import json
 import math
-import os
 import random
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from tqdm import tqdm
 from demo.build import SPECIAL_TOKENS, DemoConfig
 from demo.generators import render_prompt
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 IGNORE = -100  # label value that the loss skips
 
 
@@ -134,8 +132,8 @@ def train_adapter(
 
     spec = config.adapter
     torch.manual_seed(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(config.base_dir)
-    base = AutoModelForCausalLM.from_pretrained(config.base_dir)
+    tokenizer = AutoTokenizer.from_pretrained(config.base_dir, local_files_only=True)
+    base = AutoModelForCausalLM.from_pretrained(config.base_dir, local_files_only=True)
     model = get_peft_model(
         base,
         LoraConfig(

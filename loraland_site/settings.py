@@ -1,5 +1,6 @@
 """Django settings. The only module that reads the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -123,6 +124,9 @@ LORALAND_MAX_PROMPT_CHARS = env.int("LORALAND_MAX_PROMPT_CHARS", default=8000)
 # Frames per stream are coalesced to at most one per interval to bound Redis traffic.
 LORALAND_STREAM_INTERVAL_MS = env.int("LORALAND_STREAM_INTERVAL_MS", default=50)
 LORALAND_WORKER_CONCURRENCY = env.int("LORALAND_WORKER_CONCURRENCY", default=8)
+# What `manage.py serve` hands on to daphne and the worker it starts (they read these same
+# settings from it); serve adds REDIS_URL when it starts a private redis-server.
+SERVE_CHILD_ENV = dict(os.environ)
 
 LOGGING = {
     "version": 1,

@@ -7,14 +7,10 @@ from contextlib import redirect_stdout
 from worker import bench
 
 
-def test_bench_reports_each_scenario_as_json(demo_config):
+def test_bench_reports_each_scenario_as_json(demo_config, demo_settings):
     out = io.StringIO()
     with redirect_stdout(out):
-        bench.main([
-            "--base", str(demo_config.base_dir), "--adapters-dir", str(demo_config.adapter_dir),
-            "--data-dir", str(demo_config.data_dir), "--users", "1,2", "--requests", "4",
-            "--new-tokens", "4", "--json",
-        ])  # fmt: skip
+        bench.main(["--users", "1,2", "--requests", "4", "--new-tokens", "4", "--json"])
     report = json.loads(out.getvalue())
     assert report["adapters"] == len(list(demo_config.adapter_dir.iterdir()))
     assert set(report["scenarios"]) == {"engine_1_users", "engine_2_users", "peft_sequential"}

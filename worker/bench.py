@@ -20,6 +20,15 @@ import torch
 from worker.engine import Engine, EngineConfig, GenerationRequest, SamplingParams
 
 
+def setup_django() -> None:
+    import django
+    from django.apps import apps
+
+    if not apps.ready:  # run as `python -m worker.bench`, not inside the test suite
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loraland_site.settings")
+        django.setup()
+
+
 def load_prompts(data_dir: Path, adapters: list[str], per_task: int) -> list[tuple[str, str]]:
     prompts = []
     for slug in adapters:
@@ -62,9 +71,9 @@ def run_peft_sequential(config: EngineConfig, prompts, requests: int, new_tokens
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(config.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
     slugs = sorted({slug for slug, _ in prompts})
-    model = AutoModelForCausalLM.from_pretrained(config.base_model)
+    model = AutoModelForCausalLM.from_pretrained(config.base_model, local_files_only=True)
     model = PeftModel.from_pretrained(model, Path(config.adapter_dir) / slugs[0], slugs[0])
     for slug in slugs[1:]:
         model.load_adapter(Path(config.adapter_dir) / slug, adapter_name=slug)
@@ -101,22 +110,20 @@ def summarise(tokens: int, elapsed: float, ttfts: list[float]) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--base", default=os.environ.get("LORALAND_BASE_MODEL", "var/models/loraland-mini")
-    )
-    parser.add_argument(
-        "--adapters-dir", default=os.environ.get("LORALAND_ADAPTER_DIR", "var/adapters")
-    )
-    parser.add_argument("--data-dir", default=os.environ.get("LORALAND_DATA_DIR", "var/data"))
     parser.add_argument("--users", default="1,8")
     parser.add_argument("--requests", type=int, default=48)
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--json", action="store_true", dest="as_json")
     args = parser.parse_args(argv)
 
-    adapters = sorted(p.name for p in Path(args.adapters_dir).iterdir() if p.is_dir())
-    prompts = load_prompts(Path(args.data_dir), adapters, per_task=4)
-    config = EngineConfig(base_model=args.base, adapter_dir=args.adapters_dir)
+    setup_django()  # the model, adapters and data come from the site's settings
+    from django.conf import settings
+
+    from worker.runtime import engine_config
+
+    config = engine_config()
+    adapters = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
+    prompts = load_prompts(Path(settings.LORALAND_DATA_DIR), adapters, per_task=4)
     engine = Engine(config)
     results = {}
     for users in [int(u) for u in args.users.split(",")]:

@@ -1,6 +1,5 @@
 """Load the base model and its tokenizer once, from a local directory (never a hub)."""
 
-import os
 from pathlib import Path
 
 import torch
@@ -17,7 +16,6 @@ def torch_dtype(name: str) -> torch.dtype:
 
 def load_base_model(path: str, *, device: str, dtype: str):
     """Return (model, tokenizer) in eval mode on `device`."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory only: never reach a hub
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if not Path(path, "config.json").is_file():
@@ -25,8 +23,11 @@ def load_base_model(path: str, *, device: str, dtype: str):
             f"No model at {path}. Build the demo with `python manage.py build_demo` "
             "or point LORALAND_BASE_MODEL at a local Hugging Face model directory."
         )
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype(dtype))
+    # local_files_only: a local directory, never a download from a hub.
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(
+        path, dtype=torch_dtype(dtype), local_files_only=True
+    )
     model.to(device)
     model.eval()
     return model, tokenizer

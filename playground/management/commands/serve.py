@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, host, port, **options):
-        env, procs = dict(os.environ), []
+        env, procs = dict(settings.SERVE_CHILD_ENV), []
         redis_url = settings.REDIS_URL
         if not redis_url:
             started = start_private_redis()
