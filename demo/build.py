@@ -5,8 +5,6 @@ settings are recorded in a small `build.json` beside each output), so a second r
 """
 
 import json
-import logging
-import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,7 +12,6 @@ from tqdm import tqdm
 
 from demo.generators import FORMATS, make_splits, render_prompt
 
-log = logging.getLogger(__name__)
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 # The report's recipe adapts q_proj and v_proj; on this tiny base every linear layer learns the
 # tasks far better for the same steps (measured: README, "Training recipe").
@@ -60,11 +57,11 @@ class DemoConfig:
 
 
 def build_demo(config: DemoConfig, *, force: bool = False) -> None:
-    from demo import training  # torch and transformers load only when there is work
-
     datasets = {slug: write_task_data(config, slug) for slug in config.tasks}
     base_stamp = {"seed": config.seed, "tasks": list(config.tasks), **asdict(config.base)}
     if force or not is_built(config.base_dir, base_stamp):
+        from demo import training  # torch and transformers load only when there is work
+
         training.build_base(config, datasets)
         write_stamp(config.base_dir, base_stamp)
     stamp = {"seed": config.seed, "base": base_stamp, **asdict(config.adapter)}
@@ -75,7 +72,9 @@ def build_demo(config: DemoConfig, *, force: bool = False) -> None:
 def train_adapters(config: DemoConfig, datasets: dict, stamp: dict) -> None:
     # Measured: two processes of one torch thread each were no faster than one process with
     # two threads (about 20 s per adapter either way), so adapters train one after another.
-    from demo import training
+    if not datasets:
+        return
+    from demo import training  # torch and transformers load only when there is work
 
     for slug in tqdm(datasets, desc="adapters", unit="task"):
         target = config.adapter_dir / slug
@@ -101,9 +100,3 @@ def is_built(folder: Path, stamp: dict) -> bool:
 
 def write_stamp(folder: Path, stamp: dict) -> None:
     (folder / "build.json").write_text(json.dumps(stamp, indent=2, default=str))
-
-
-def shuffled(rows: list, seed: int) -> list:
-    rows = list(rows)
-    random.Random(seed).shuffle(rows)
-    return rows

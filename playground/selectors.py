@@ -57,10 +57,17 @@ def latest_scores() -> dict[str, dict[str, float]]:
     return scores
 
 
-def leaderboard_rows() -> list[dict]:
+def latest_evaluation_run():
+    from .models import EvaluationRun
+
+    return EvaluationRun.objects.order_by("-created_at").first()
+
+
+def leaderboard_rows(*, slugs: list[str] | None = None) -> list[dict]:
     scores = latest_scores()
+    tasks = Task.objects.all() if slugs is None else Task.objects.filter(slug__in=slugs)
     rows = []
-    for task in Task.objects.all():
+    for task in tasks:
         ours = {m: scores.get(task.slug, {}).get(m) for m in OUR_MODELS}
         rows.append(
             {

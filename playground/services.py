@@ -1,6 +1,7 @@
 """Every write to Task, Adapter and Generation rows, and every enqueue of work, happens here."""
 
 import uuid
+from dataclasses import asdict
 
 from django.conf import settings
 from django.db import transaction
@@ -42,7 +43,7 @@ def generation_create(
         client_ref=str(client_ref or "")[:128],
         inputs=inputs or {},
         prompt=prompt,
-        params=checked.__dict__,
+        params=asdict(checked),
     )
     transaction.on_commit(lambda: enqueue_generation(generation.id))
     return generation

@@ -3,7 +3,6 @@ from django.http import Http404
 from django.shortcuts import render
 
 from . import selectors
-from .models import EvaluationRun
 
 
 def catalog(request):
@@ -61,7 +60,7 @@ def task_detail(request, slug: str):
 
 def task_evaluation(task) -> dict:
     """The task's leaderboard row and a few evaluated examples, for "How the models score"."""
-    row = next((r for r in selectors.leaderboard_rows() if r["slug"] == task.slug), None)
+    row = next(iter(selectors.leaderboard_rows(slugs=[task.slug])), None)
     examples = selectors.task_evaluation_examples(task=task)
     models = ["base", "finetuned"] + (
         ["reference"] if any("reference" in e for e in examples) else []
@@ -103,6 +102,6 @@ def leaderboard(request):
             "rows": rows,
             "averages": selectors.leaderboard_averages(rows),
             "has_scores": has_scores,
-            "latest_run": EvaluationRun.objects.order_by("-created_at").first(),
+            "latest_run": selectors.latest_evaluation_run(),
         },
     )

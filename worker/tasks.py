@@ -10,7 +10,7 @@ from django.conf import settings
 
 from playground import services
 from worker import cancel
-from worker.engine import DoneEvent, ErrorEvent, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine import DoneEvent, GenerationRequest, SamplingParams, TokenEvent
 from worker.publish import ChunkCoalescer, Publisher
 from worker.runtime import get_engine
 
@@ -34,11 +34,7 @@ def generate(generation_id: str) -> None:
         stream_generation(generation, publisher)
     except Exception as exc:  # tell the browser rather than leave it waiting
         log.exception("generation %s failed", generation_id)
-        message = f"The worker failed: {exc}"
-        services.generation_fail(generation_id=generation_id, code="WORKER_ERROR", message=message)
-        publisher.send(
-            "error", {"generation_id": generation_id, "code": "WORKER_ERROR", "message": message}
-        )
+        fail(publisher, generation_id, "WORKER_ERROR", f"The worker failed: {exc}")
     finally:
         publisher.close()
 
@@ -61,25 +57,28 @@ def stream_generation(generation, publisher: Publisher) -> None:
             sent_text.append(text)
             publisher.send("token", {"generation_id": gid, "text": text})
 
-    for event in handle.events(on_idle=lambda: (watch.check(), send_token(chunks.take_if_due()))):
+    def while_waiting() -> None:
+        watch.check()
+        send_token(chunks.take_if_due())
+
+    for event in handle.events(on_idle=while_waiting):
         watch.check()
         if isinstance(event, TokenEvent):
             send_token(chunks.add(event.text))
-        elif isinstance(event, DoneEvent):
-            send_token(chunks.take())
+            continue
+        send_token(chunks.take())  # Done or Error: flush what is held back first
+        if isinstance(event, DoneEvent):
             services.generation_finish(generation_id=gid, done=event)
             publisher.send("done", done_payload(gid, event))
-        elif isinstance(event, ErrorEvent):
-            send_token(chunks.take())
-            services.generation_fail(
-                generation_id=gid,
-                code=event.code,
-                message=event.message,
-                partial_text="".join(sent_text),
-            )
-            publisher.send(
-                "error", {"generation_id": gid, "code": event.code, "message": event.message}
-            )
+        else:
+            fail(publisher, gid, event.code, event.message, partial_text="".join(sent_text))
+
+
+def fail(publisher: Publisher, gid: str, code: str, message: str, partial_text: str = "") -> None:
+    services.generation_fail(
+        generation_id=gid, code=code, message=message, partial_text=partial_text
+    )
+    publisher.send("error", {"generation_id": gid, "code": code, "message": message})
 
 
 def done_payload(generation_id: str, done: DoneEvent) -> dict:

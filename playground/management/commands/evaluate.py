@@ -75,8 +75,9 @@ def read_test_split(slug: str, limit: int | None) -> dict:
         raise CommandError(f"no test split at {path}; run `python manage.py build_demo` first")
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     train = path.with_name("train.jsonl")
-    answers = [json.loads(line)["output"] for line in train.read_text().splitlines()][:500]
-    return {"rows": rows[:limit] if limit else rows, "train_answers": answers or None}
+    answers = [json.loads(line)["output"] for line in train.read_text().splitlines()]
+    # The answer budget comes from the train answers, so --limit does not change it.
+    return {"rows": rows[:limit] if limit else rows, "train_answers": answers}
 
 
 def score_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:
@@ -93,7 +94,7 @@ def score_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:
             Path(settings.LORALAND_ADAPTER_DIR),
             slug,
             [r["prompt"] for r in rows],
-            split["train_answers"] or [r["output"] for r in rows],
+            split["train_answers"],
             model_kinds,
             batch_size,
         )
