@@ -155,3 +155,12 @@ def test_nucleus_keeps_the_smallest_top_mass():
     probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
     kept = nucleus(probs.clone(), 0.7)
     assert torch.allclose(kept, torch.tensor([0.5, 0.3, 0.0, 0.0]) / 0.8)
+
+
+def test_a_long_answer_decoded_in_windows_equals_its_full_decoding(engine, demo_config):
+    text = " ".join(prompt_for(demo_config, s, i) for s in TEST_TASKS for i in range(3)) + " ✓ 🙂"
+    ids = engine.tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert len(ids) > 300
+    detok = IncrementalDetokenizer(engine.tokenizer)
+    chunks = [detok.push(i) for i in ids] + [detok.flush()]
+    assert "".join(chunks) == engine.tokenizer.decode(ids) == text

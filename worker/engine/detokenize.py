@@ -4,29 +4,36 @@ REPLACEMENT_CHAR = "\ufffd"
 
 
 class IncrementalDetokenizer:
-    """Decodes all generated ids each step and emits what is new since the last emit.
+    """Emits the text each new token adds, decoding only a short window of recent ids.
 
-    Byte-level BPE can end a step in the middle of a UTF-8 character; the decoder then shows
-    U+FFFD, so such text is held back until the next token completes the character.
+    The window starts at the previous emit point, so the cost per token stays constant (a
+    full re-decode every step would grow with the answer). It keeps the tokens before the new
+    ones as context, because a tokenizer may render a token differently after a word than at
+    the start (SentencePiece's leading space). Byte-level BPE can end a step in the middle of a
+    UTF-8 character; the decoder then shows U+FFFD, and that text waits for the next token.
     """
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.ids: list[int] = []
-        self.emitted = ""
+        self.prefix_offset = 0  # where the decoded window starts
+        self.read_offset = 0  # ids before this are already emitted
 
     def push(self, token_id: int) -> str:
         self.ids.append(token_id)
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        if text.endswith(REPLACEMENT_CHAR) or not text.startswith(self.emitted):
-            return ""
-        new, self.emitted = text[len(self.emitted) :], text
-        return new
+        return self._advance(final=False)
 
     def flush(self) -> str:
         """At the end, emit whatever is left (even an incomplete character)."""
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        if not text.startswith(self.emitted):
+        return self._advance(final=True)
+
+    def _advance(self, *, final: bool) -> str:
+        emitted = self._decode(self.ids[self.prefix_offset : self.read_offset])
+        text = self._decode(self.ids[self.prefix_offset :])
+        if len(text) <= len(emitted) or (text.endswith(REPLACEMENT_CHAR) and not final):
             return ""
-        new, self.emitted = text[len(self.emitted) :], text
-        return new
+        self.prefix_offset, self.read_offset = self.read_offset, len(self.ids)
+        return text[len(emitted) :]
+
+    def _decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
