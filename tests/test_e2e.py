@@ -5,9 +5,11 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,29 +179,81 @@ def test_three_tasks_stream_at_once_through_a_worker_process(stack, engine):
     assert stack.worker_log.read_text().count("loading base model") == 1
 
 
-def test_a_socket_left_idle_still_streams(stack):
-    """An idle consumer blocks on Redis longer than redis-py's default socket timeout."""
+def one_generation(url: str, request: dict, idle_s: float = 0) -> list[dict]:
+    """Open a socket to the site at `url`, wait `idle_s`, send one request, collect its frames."""
 
-    async def idle_then_generate():
-        async with connect(stack.ws_url, origin=stack.url) as ws:
-            await asyncio.sleep(7)
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "generate",
-                        "task": "glue_sst2",
-                        "inputs": examples(stack, "glue_sst2")[0]["inputs"],
-                        "params": {"max_new_tokens": 4},
-                    }
-                )
-            )
+    async def run():
+        async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url) as ws:
+            await asyncio.sleep(idle_s)
+            await ws.send(json.dumps(request))
             frames = [json.loads(await asyncio.wait_for(ws.recv(), timeout=60))]
             while frames[-1]["type"] not in ("done", "error"):
                 frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=60)))
             return frames
 
-    frames = asyncio.run(idle_then_generate())
+    return asyncio.run(run())
+
+
+def sst2_request(stack: Stack) -> dict:
+    inputs = examples(stack, "glue_sst2")[0]["inputs"]
+    return {"type": "generate", "task": "glue_sst2", "inputs": inputs,
+            "params": {"max_new_tokens": 4}}  # fmt: skip
+
+
+def test_a_socket_left_idle_still_streams(stack):
+    """An idle consumer blocks on Redis longer than redis-py's default socket timeout."""
+    frames = one_generation(stack.url, sst2_request(stack), idle_s=7)
     assert frames[0]["type"] == "started" and frames[-1]["type"] == "done", frames
+
+
+def start_serve(env: dict) -> tuple[subprocess.Popen, str, list[str]]:
+    """`manage.py serve` (what `make run` ends with); returns once it prints its URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    deadline = time.monotonic() + 90
+    while not any("LoRA Land is up" in line for line in lines):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            pytest.fail("serve did not come up:\n" + "".join(lines)[-3000:])
+        time.sleep(0.2)
+    return proc, f"http://127.0.0.1:{port}", lines
+
+
+def port_is_open(url: str) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", int(url.rsplit(":", 1)[1]))) == 0
+
+
+def test_serve_starts_a_private_redis_and_a_worker_and_stops_them(stack):
+    env = {k: v for k, v in stack.env.items() if k != "REDIS_URL"}
+    proc, url, lines = start_serve(env)
+    try:
+        redis = re.search(r"private redis-server at redis://127.0.0.1:(\d+)", "".join(lines))
+        assert redis, lines
+        frames = one_generation(url, sst2_request(stack))  # served by serve's own worker
+        assert frames[0]["type"] == "started" and frames[-1]["type"] == "done", frames
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not port_is_open(url)
+    assert not port_is_open(f"http://127.0.0.1:{redis.group(1)}")
+
+
+def test_serve_without_any_redis_runs_in_process_and_says_so(stack, tmp_path):
+    env = {k: v for k, v in stack.env.items() if k != "REDIS_URL"}
+    env["PATH"] = str(tmp_path)  # no redis-server to be found
+    proc, url, lines = start_serve(env)
+    try:
+        assert sum("running in-process" in line for line in lines) == 1
+        frames = one_generation(url, sst2_request(stack))
+        assert frames[0]["type"] == "started" and frames[-1]["type"] == "done", frames
+    finally:
+        stop(proc)
 
 
 def stack_prompt(stack: Stack, generation_id: str) -> str:
@@ -230,6 +284,11 @@ def browser():
         browser.close()
 
 
+VISIBLE_CARDS = (
+    "[...document.querySelectorAll('[data-testid=task-card]')]"
+    ".filter(c => c.offsetParent !== null).length"
+)
+
 RECORD_OUTPUT_LENGTHS = """() => {
   window.__lengths = [];
   new MutationObserver(() => {
@@ -245,14 +304,20 @@ def test_a_visitor_picks_a_task_and_watches_the_answer_stream(stack, browser):
     cards = page.get_by_test_id("task-card")
     assert cards.count() == 25
     page.get_by_test_id("task-filter").fill("sql")
-    page.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=task-card]')]"
-        ".filter(c => c.offsetParent !== null).length === 1"
-    )
+    page.wait_for_function(VISIBLE_CARDS + " === 1")
     page.get_by_test_id("task-filter").fill("")
+    page.locator('[data-testid="category-filter"] button[data-category="Math"]').click()
+    page.wait_for_function(VISIBLE_CARDS + " === 1")  # GSM8K is the one Math task
+    page.locator('[data-testid="category-filter"] button[data-category=""]').click()
+    page.wait_for_function(VISIBLE_CARDS + " === 25")
     page.locator('[data-testid="task-card"][href="/tasks/e2e_nlg/"]').click()
     page.wait_for_url("**/tasks/e2e_nlg/")
     page.get_by_test_id("example-chip").first.click()
+    page.get_by_test_id("prompt-toggle").click()  # the rendered prompt, on request
+    preview = page.get_by_test_id("prompt-preview")
+    preview.wait_for(state="visible")
+    first_field = page.locator("textarea[data-field]").first.input_value()
+    assert first_field and first_field in preview.inner_text()
     page.get_by_test_id("max-new-tokens").fill("48")
     page.evaluate(RECORD_OUTPUT_LENGTHS)
     page.get_by_test_id("send-button").click()
