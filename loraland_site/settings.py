@@ -123,7 +123,11 @@ LORALAND_MAX_NEW_TOKENS = env.int("LORALAND_MAX_NEW_TOKENS", default=256)
 LORALAND_MAX_PROMPT_CHARS = env.int("LORALAND_MAX_PROMPT_CHARS", default=8000)
 # Frames per stream are coalesced to at most one per interval to bound Redis traffic.
 LORALAND_STREAM_INTERVAL_MS = env.int("LORALAND_STREAM_INTERVAL_MS", default=50)
-LORALAND_WORKER_CONCURRENCY = env.int("LORALAND_WORKER_CONCURRENCY", default=8)
+# Requests one worker decodes together in one batch; the Celery worker runs this many task
+# threads, so every running request has a row in the engine's batch.
+LORALAND_MAX_BATCH = env.int("LORALAND_MAX_BATCH", default=32)
+# Adapters kept on the device (LRU); the others are read from LORALAND_ADAPTER_DIR on demand.
+LORALAND_MAX_ACTIVE_ADAPTERS = env.int("LORALAND_MAX_ACTIVE_ADAPTERS", default=32)
 # What `manage.py serve` hands on to daphne and the worker it starts (they read these same
 # settings from it); serve adds REDIS_URL when it starts a private redis-server.
 SERVE_CHILD_ENV = dict(os.environ)

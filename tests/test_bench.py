@@ -7,12 +7,30 @@ from contextlib import redirect_stdout
 from worker import bench
 
 
-def test_bench_reports_each_scenario_as_json(demo_config, demo_settings):
+def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_settings, tmp_path):
     out = io.StringIO()
+    plot = tmp_path / "bench.png"
+    argv = ["--users", "1,32", "--baseline-users", "32", "--min-requests", "2"]
     with redirect_stdout(out):
-        bench.main(["--users", "1,2", "--requests", "4", "--new-tokens", "4", "--json"])
-    report = json.loads(out.getvalue())
-    assert report["adapters"] == len(list(demo_config.adapter_dir.iterdir()))
-    assert set(report["scenarios"]) == {"engine_1_users", "engine_2_users", "peft_sequential"}
-    for row in report["scenarios"].values():
+        bench.main([*argv, "--new-tokens", "3", "--plot", str(plot), "--json"])
+    report = json.loads(out.getvalue())  # stdout holds the JSON document and nothing else
+    systems = {(row["system"], row["users"]) for row in report["scenarios"]}
+    assert systems == {
+        ("engine", 1),
+        ("engine", 32),
+        ("engine_base", 1),
+        ("engine_base", 32),
+        ("peft_sequential", 32),
+        ("peft_mixed", 32),
+    }
+    adapters = len(list(demo_config.adapter_dir.iterdir()))
+    labels = {row["adapters"] for row in report["scenarios"] if row["system"] == "engine"}
+    assert labels == {"1 adapter", f"{adapters} uniform", f"{adapters} skewed"}
+    for row in report["scenarios"]:
         assert row["tokens_per_s"] > 0 and row["requests"] >= 2
+        assert row["ttft_ms_p50"] <= row["ttft_ms_p95"]
+        assert row["peak_rss_mb"] > 0
+    for name in ("vs_peft_sequential", "vs_peft_mixed", "vs_base"):
+        assert report["ratios"][name] > 0
+    assert report["scaling_100_vs_1"] is None  # no 100-user run was asked for
+    assert plot.read_bytes().startswith(b"\x89PNG")

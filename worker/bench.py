@@ -1,25 +1,230 @@
-"""Throughput benchmark of the engine against PEFT: `make bench` / `python -m worker.bench`.
+"""Throughput and latency of the engine against PEFT: `make bench` / `python -m worker.bench`.
 
-Closed-loop users: each sends a request, waits for the whole answer, sends the next. Prints a
-table, and with --json one JSON document. Compare ratios inside one run: these machines are
-shared and noisy. (Issue 4 extends this: 32/100 users, skewed popularity, a plot.)
+Closed-loop users: each sends a request (a ~100-token task prompt), waits for the whole
+answer (exactly --new-tokens tokens), then sends the next. Scenarios: 1, 8, 32 and 100 users
+over 1 adapter, 25 adapters picked uniformly, and 25 with skewed (Zipf) popularity. Baselines
+in the same run: (a) PEFT `set_adapter` + `generate`, one request at a time; (b) PEFT
+mixed-batch `generate(adapter_names=...)` in static batches; (c) our engine on the base model
+with no LoRA, the limit. Prints a table, or one JSON document with --json, and draws a PNG.
+Compare ratios inside one run: these machines are shared and noisy.
 """
 
 import argparse
+import heapq
 import json
 import os
 import random
-import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from worker.engine import Engine, EngineConfig, GenerationRequest, SamplingParams
+from worker.engine import Engine, GenerationRequest, SamplingParams, TokenEvent
+
+MAX_STATIC_BATCH = 32  # PEFT mixed batches: as many rows as the engine decodes together
 
 
+@dataclass
+class Workload:
+    prompts: dict[str, list[str]]  # adapter -> prompts
+    adapters: list[str | None]  # what users ask for; None is the base model
+    popularity: str  # uniform | skewed
+    users: int
+    requests: int
+    new_tokens: int
+
+    def pick(self, rng: random.Random) -> tuple[str | None, str]:
+        if self.popularity == "skewed":  # Zipf: the i-th adapter is asked for ~1/(i+1) as often
+            weights = [1 / (rank + 1) for rank in range(len(self.adapters))]
+            adapter = rng.choices(self.adapters, weights)[0]
+        else:
+            adapter = rng.choice(self.adapters)
+        pool = self.prompts[adapter] if adapter else self.prompts[next(iter(self.prompts))]
+        return adapter, rng.choice(pool)
+
+
+@dataclass
+class Samples:
+    tokens: int = 0
+    elapsed: float = 0.0
+    ttft_ms: list[float] = field(default_factory=list)
+    itl_ms: list[float] = field(default_factory=list)
+    peak_rss: int = 0
+
+    def summary(self) -> dict:
+        return {
+            "tokens_per_s": round(self.tokens / max(self.elapsed, 1e-9), 1),
+            "ttft_ms_p50": percentile(self.ttft_ms, 50),
+            "ttft_ms_p95": percentile(self.ttft_ms, 95),
+            "itl_ms_p50": percentile(self.itl_ms, 50),
+            "itl_ms_p95": percentile(self.itl_ms, 95),
+            "requests": len(self.ttft_ms),
+            "peak_rss_mb": round(self.peak_rss / 2**20, 1),
+        }
+
+
+def percentile(values: list[float], q: int) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[round(q / 100 * (len(ordered) - 1))], 2)
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux /proc; 0 where there is none)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class RssSampler:
+    """Peak RSS while a scenario runs, sampled every 20 ms on a thread."""
+
+    def __enter__(self):
+        self.peak, self._stop = rss_bytes(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+# --- our engine: real concurrent users --------------------------------------------------------
+def run_engine(engine: Engine, work: Workload) -> dict:
+    todo, lock, samples = [work.requests], threading.Lock(), Samples()
+    params = SamplingParams(max_new_tokens=work.new_tokens, ignore_eos=True)
+
+    def user(seed: int):
+        rng = random.Random(seed)
+        while True:
+            with lock:
+                if todo[0] == 0:
+                    return
+                todo[0] -= 1
+            adapter, prompt = work.pick(rng)
+            ttft, gaps, done = stream_one(engine, GenerationRequest(prompt, adapter, params))
+            with lock:
+                samples.tokens += done.completion_tokens
+                samples.ttft_ms.append(ttft)
+                samples.itl_ms += gaps
+
+    with RssSampler() as rss:
+        started = time.perf_counter()
+        threads = [threading.Thread(target=user, args=(i,)) for i in range(work.users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        samples.elapsed = time.perf_counter() - started
+    samples.peak_rss = rss.peak
+    return samples.summary()
+
+
+def stream_one(engine: Engine, request: GenerationRequest):
+    """(time to first token ms, inter-token gaps ms, DoneEvent) of one streamed request."""
+    submitted = last = time.perf_counter()
+    ttft, gaps = None, []
+    for event in engine.submit(request).events(poll_s=0.5):
+        now = time.perf_counter()
+        if isinstance(event, TokenEvent):
+            if ttft is None:
+                ttft = (now - submitted) * 1000
+            else:
+                gaps.append((now - last) * 1000)
+            last = now
+        elif hasattr(event, "code"):
+            raise RuntimeError(f"{event.code}: {event.message}")
+    return ttft or 0.0, gaps, event
+
+
+# --- PEFT baselines: one server, users queue for it --------------------------------------------
+class FirstTokenClock:
+    """A logits processor that notes when generate has the first token's logits (after prefill)."""
+
+    def __init__(self):
+        self.first = None
+
+    def __call__(self, input_ids, scores):
+        self.first = self.first or time.perf_counter()
+        return scores
+
+
+def load_peft(config, adapters: list[str]):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
+    tokenizer.padding_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(config.base_model, local_files_only=True)
+    root = Path(config.adapter_dir)
+    model = PeftModel.from_pretrained(model, root / adapters[0], adapter_name=adapters[0])
+    for name in adapters[1:]:
+        model.load_adapter(root / name, adapter_name=name)
+    return model.eval(), tokenizer
+
+
+def peft_generate(model, tokenizer, batch: list[tuple[str, str]], new_tokens: int, mixed: bool):
+    """Run one static batch; return (seconds to first token, seconds in all)."""
+    from transformers import LogitsProcessorList
+
+    clock = FirstTokenClock()
+    inputs = tokenizer([prompt for _, prompt in batch], return_tensors="pt", padding=True)
+    options = {"adapter_names": [name for name, _ in batch]} if mixed else {}
+    if not mixed:
+        model.set_adapter(batch[0][0])
+    started = time.perf_counter()
+    with torch.inference_mode():
+        model.generate(
+            **inputs,
+            max_new_tokens=new_tokens,
+            min_new_tokens=new_tokens,
+            do_sample=False,
+            pad_token_id=tokenizer.pad_token_id,
+            logits_processor=LogitsProcessorList([clock]),
+            **options,
+        )
+    return clock.first - started, time.perf_counter() - started
+
+
+def run_static(model, tokenizer, work: Workload, batch_size: int, mixed: bool) -> dict:
+    """Users queue for one server that runs static batches; a virtual clock adds the waits.
+
+    Each batch's times are measured for real; a user's next request is ready when its
+    previous answer is complete, and waits until the server is free."""
+    rng, samples, clock = random.Random(0), Samples(), 0.0
+    ready = [(0.0, user) for user in range(work.users)]
+    served = 0
+    with RssSampler() as rss:
+        while served < work.requests:
+            clock = max(clock, ready[0][0])
+            batch = []
+            while ready and ready[0][0] <= clock and len(batch) < batch_size:
+                batch.append(heapq.heappop(ready))
+            requests = [work.pick(rng) for _ in batch]
+            first, total = peft_generate(model, tokenizer, requests, work.new_tokens, mixed)
+            for submitted, user in batch:
+                samples.ttft_ms.append((clock + first - submitted) * 1000)
+                samples.itl_ms.append((total - first) / max(work.new_tokens - 1, 1) * 1000)
+                heapq.heappush(ready, (clock + total, user))
+            clock += total
+            served += len(batch)
+            samples.tokens += len(batch) * work.new_tokens
+    samples.elapsed, samples.peak_rss = clock, rss.peak
+    return samples.summary()
+
+
+# --- the run ---------------------------------------------------------------------------------
 def setup_django() -> None:
     import django
     from django.apps import apps
@@ -29,120 +234,143 @@ def setup_django() -> None:
         django.setup()
 
 
-def load_prompts(data_dir: Path, adapters: list[str], per_task: int) -> list[tuple[str, str]]:
-    prompts = []
+def load_prompts(data_dir: Path, adapters: list[str], per_task: int = 8) -> dict[str, list[str]]:
+    prompts = {}
     for slug in adapters:
         lines = (data_dir / slug / "test.jsonl").read_text().splitlines()[:per_task]
-        prompts += [(slug, json.loads(line)["prompt"]) for line in lines]
+        prompts[slug] = [json.loads(line)["prompt"] for line in lines]
     return prompts
 
 
-def run_engine(engine: Engine, prompts, users: int, requests: int, new_tokens: int) -> dict:
-    """`users` threads share `requests` requests; returns tokens/s and latency figures."""
-    queue = list(range(requests))
-    lock, ttfts, tokens = threading.Lock(), [], [0]
-    params = SamplingParams(max_new_tokens=new_tokens)
-
-    def user(seed: int):
-        rng = random.Random(seed)
-        while True:
-            with lock:
-                if not queue:
-                    return
-                queue.pop()
-            slug, prompt = rng.choice(prompts)
-            done = engine.generate(GenerationRequest(prompt=prompt, adapter=slug, params=params))
-            with lock:
-                tokens[0] += done.completion_tokens
-                ttfts.append(done.ttft_ms or 0.0)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    return summarise(tokens[0], elapsed, ttfts)
+def scenarios(adapters: list[str], users: list[int], baseline_users: list[int]):
+    """(system, label, users, adapters asked for, popularity) for every measured run."""
+    for count in users:
+        yield "engine", "1 adapter", count, adapters[:1], "uniform"
+        yield "engine", f"{len(adapters)} uniform", count, adapters, "uniform"
+        yield "engine", f"{len(adapters)} skewed", count, adapters, "skewed"
+        yield "engine_base", "no LoRA", count, [None], "uniform"
+    for count in baseline_users:
+        yield "peft_sequential", f"{len(adapters)} uniform", count, adapters, "uniform"
+        yield "peft_mixed", f"{len(adapters)} uniform", count, adapters, "uniform"
 
 
-def run_peft_sequential(config: EngineConfig, prompts, requests: int, new_tokens: int) -> dict:
-    """Baseline: PEFT with every adapter loaded, `set_adapter` + `generate`, one at a time."""
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
-    slugs = sorted({slug for slug, _ in prompts})
-    model = AutoModelForCausalLM.from_pretrained(config.base_model, local_files_only=True)
-    model = PeftModel.from_pretrained(model, Path(config.adapter_dir) / slugs[0], slugs[0])
-    for slug in slugs[1:]:
-        model.load_adapter(Path(config.adapter_dir) / slug, adapter_name=slug)
-    model.eval()
-    rng, total, ttfts = random.Random(0), 0, []
-    started = time.perf_counter()
-    for _ in range(requests):
-        slug, prompt = rng.choice(prompts)
-        model.set_adapter(slug)
-        ids = tokenizer(prompt, return_tensors="pt")
-        begun = time.perf_counter()
-        with torch.inference_mode():
-            out = model.generate(
-                **ids,
-                max_new_tokens=new_tokens,
-                do_sample=False,
-                eos_token_id=tokenizer.eos_token_id,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        total += out.shape[1] - ids["input_ids"].shape[1]
-        ttfts.append((time.perf_counter() - begun) * 1000)  # no streaming: the whole answer
-    return summarise(total, time.perf_counter() - started, ttfts)
+def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
+    adapters = list(prompts)
+    engine = Engine(config)
+    peft = None
+    rows = []
+    plan = list(scenarios(adapters, args.users, args.baseline_users))
+    for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
+        work = Workload(
+            prompts, asked, popularity, users, max(args.min_requests, 2 * users), args.new_tokens
+        )
+        print(f"[{index}/{len(plan)}] {system} {label}, {users} users", file=sys.stderr)
+        if system.startswith("engine"):
+            result = run_engine(engine, work)
+        else:
+            peft = peft or load_peft(config, adapters)
+            batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
+            result = run_static(*peft, work, batch, mixed=system == "peft_mixed")
+        rows.append({"system": system, "adapters": label, "users": users, **result})
+    return rows
 
 
-def summarise(tokens: int, elapsed: float, ttfts: list[float]) -> dict:
-    ordered = sorted(ttfts)
+def ratios(rows: list[dict], adapters: int) -> dict:
+    def throughput(system, users, label=f"{adapters} uniform"):
+        for row in rows:
+            if (row["system"], row["users"], row["adapters"]) == (system, users, label):
+                return row["tokens_per_s"]
+        return None
+
+    def ratio(a, b):
+        return round(a / b, 2) if a and b else None
+
+    ours = throughput("engine", 32)
     return {
-        "tokens_per_s": round(tokens / elapsed, 1),
-        "ttft_ms_p50": round(statistics.median(ordered), 1),
-        "ttft_ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        "requests": len(ttfts),
+        "ratios": {
+            "vs_peft_sequential": ratio(ours, throughput("peft_sequential", 32)),
+            "vs_peft_mixed": ratio(ours, throughput("peft_mixed", 32)),
+            "vs_base": ratio(ours, throughput("engine_base", 32, "no LoRA")),
+        },
+        "scaling_100_vs_1": ratio(throughput("engine", 100), throughput("engine", 1)),
     }
+
+
+def draw(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    series: dict[str, list[dict]] = {}
+    for row in rows:
+        series.setdefault(f"{row['system']} ({row['adapters']})", []).append(row)
+    for name, points in series.items():
+        users = [p["users"] for p in points]
+        style = "o-" if name.startswith("engine") else "s--"
+        left.plot(users, [p["tokens_per_s"] for p in points], style, label=name)
+        right.plot(users, [p["ttft_ms_p50"] for p in points], style, label=name)
+    for axis, title, unit in ((left, "Throughput", "tokens/s"), (right, "TTFT p50", "ms")):
+        axis.set(xscale="log", xlabel="concurrent users", ylabel=unit, title=title)
+        axis.grid(True, alpha=0.3)
+    right.set_yscale("log")
+    left.legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def print_table(report: dict) -> None:
+    head = f"{'system':<16}{'adapters':<13}{'users':>6}{'tok/s':>9}"
+    head += f"{'TTFT p50':>10}{'p95':>9}{'ITL p50':>9}{'p95':>8}{'RSS MB':>8}"
+    print(f"{report['new_tokens']} new tokens per request; closed-loop users")
+    print(head)
+    for r in report["scenarios"]:
+        print(
+            f"{r['system']:<16}{r['adapters']:<13}{r['users']:>6}{r['tokens_per_s']:>9}"
+            f"{r['ttft_ms_p50']:>10}{r['ttft_ms_p95']:>9}{r['itl_ms_p50']!s:>9}"
+            f"{r['itl_ms_p95']!s:>8}{r['peak_rss_mb']:>8}"
+        )
+    print("ratios at 32 users, all adapters:", json.dumps(report["ratios"]))
+    print("throughput at 100 users / at 1:", report["scaling_100_vs_1"])
+
+
+def int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", default="1,8")
-    parser.add_argument("--requests", type=int, default=48)
-    parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--users", type=int_list, default=[1, 8, 32, 100])
+    parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
+    parser.add_argument("--min-requests", type=int, default=8)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--adapters", type=int, default=25, help="how many adapters to use")
+    parser.add_argument("--plot", type=Path, default=Path("var/bench.png"))
     parser.add_argument("--json", action="store_true", dest="as_json")
     args = parser.parse_args(argv)
 
     setup_django()  # the model, adapters and data come from the site's settings
+    from dataclasses import replace
+
     from django.conf import settings
 
     from worker.runtime import engine_config
 
     config = engine_config()
-    adapters = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
-    prompts = load_prompts(Path(settings.LORALAND_DATA_DIR), adapters, per_task=4)
-    engine = Engine(config)
-    results = {}
-    for users in [int(u) for u in args.users.split(",")]:
-        results[f"engine_{users}_users"] = run_engine(
-            engine, prompts, users, args.requests, args.new_tokens
-        )
-    results["peft_sequential"] = run_peft_sequential(
-        config, prompts, args.requests // 2, args.new_tokens
-    )
-    report = {"adapters": len(adapters), "new_tokens": args.new_tokens, "scenarios": results}
+    names = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
+    prompts = load_prompts(Path(settings.LORALAND_DATA_DIR), names[: args.adapters])
+    config = replace(config, max_batch=max(args.users + [config.max_batch]))
+    rows = run_all(args, config, prompts)
+    report = {"new_tokens": args.new_tokens, "scenarios": rows, **ratios(rows, len(prompts))}
+    draw(rows, args.plot)
+    report["plot"] = str(args.plot)
     if args.as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return
-    print(f"{len(adapters)} adapters, {args.new_tokens} new tokens, closed-loop users")
-    print(f"{'scenario':<22}{'tokens/s':>10}{'TTFT p50 ms':>13}{'TTFT p95 ms':>13}")
-    for name, row in results.items():
-        print(
-            f"{name:<22}{row['tokens_per_s']:>10}{row['ttft_ms_p50']:>13}{row['ttft_ms_p95']:>13}"
-        )
+    else:
+        print_table(report)
 
 
 if __name__ == "__main__":

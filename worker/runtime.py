@@ -19,6 +19,8 @@ def engine_config() -> EngineConfig:
         device=settings.LORALAND_DEVICE,
         dtype=settings.LORALAND_DTYPE,
         threads=settings.LORALAND_THREADS,
+        max_batch=settings.LORALAND_MAX_BATCH,
+        max_active_adapters=settings.LORALAND_MAX_ACTIVE_ADAPTERS,
     )
 
 

@@ -1,11 +1,11 @@
-"""Adapter store: adapter names -> LoRA weights, loaded from disk on demand, LRU-bounded."""
+"""Where adapters live on disk: names -> PEFT directories under the adapter directory.
+
+Reading is separate from residency: the engine reads an adapter here (on a loader thread)
+and copies it into its device-resident LoraStack, which decides what stays loaded.
+"""
 
 import re
-import threading
-from collections import OrderedDict
 from pathlib import Path
-
-import torch
 
 from .errors import GenerationError
 from .lora import LoraAdapter, load_lora_adapter
@@ -15,11 +15,8 @@ ADAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.
 
 
 class AdapterStore:
-    def __init__(self, adapter_dir: str, *, device: str, dtype: torch.dtype, capacity: int):
+    def __init__(self, adapter_dir: str):
         self.adapter_dir = Path(adapter_dir)
-        self.device, self.dtype, self.capacity = device, dtype, capacity
-        self._resident: OrderedDict[str, LoraAdapter] = OrderedDict()
-        self._lock = threading.Lock()
 
     def path_of(self, name: str) -> Path:
         if not ADAPTER_NAME.match(name) or ".." in name:
@@ -29,18 +26,6 @@ class AdapterStore:
             raise GenerationError("ADAPTER_NOT_FOUND", f"No adapter named {name!r}.")
         return path
 
-    def get(self, name: str) -> LoraAdapter:
-        with self._lock:
-            if name in self._resident:
-                self._resident.move_to_end(name)
-                return self._resident[name]
-        adapter = load_lora_adapter(name, self.path_of(name), device=self.device, dtype=self.dtype)
-        with self._lock:
-            self._resident[name] = adapter
-            while len(self._resident) > self.capacity:
-                self._resident.popitem(last=False)
-        return adapter
-
-    def resident_names(self) -> list[str]:
-        with self._lock:
-            return list(self._resident)
+    def read(self, name: str) -> LoraAdapter:
+        """The adapter's tensors on the CPU, in the dtype they were saved in."""
+        return load_lora_adapter(name, self.path_of(name))

@@ -8,7 +8,9 @@ class EngineConfig:
     device: str = "cpu"
     dtype: str = "float32"  # float32 | bfloat16 | float16
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
-    max_resident_adapters: int = 32  # adapters kept loaded (LRU); the rest stay on disk
+    max_active_adapters: int = 32  # adapters resident on the device (LRU); the rest on disk
+    max_batch: int = 32  # requests decoded together; more wait for a free row
+    prefill_chunk: int = 256  # prompt tokens prefilled per step, so running rows never stall
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class SamplingParams:
     top_k: int = 0  # 0 means no top-k cut
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    ignore_eos: bool = False  # generate exactly max_new_tokens (benchmarks)
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,34 @@
 """The engine: one base model, one scheduler thread, many requests and adapters.
 
-Requests join between decode steps and leave when they finish or are cancelled. Each step
-advances every active request by one token (round-robin, each with its own KV cache), so
-concurrent streams progress together and a Stop takes effect within one step. Issue 4 turns
-the per-request step into one batched forward with per-row LoRA.
+Continuous batching, as LoRAX and vLLM do it: requests join the batch between decode steps
+and leave when they finish, are cancelled or hit a stop sequence. Each step is
+
+1. admission: new requests are tokenized and checked; the adapter each needs is read from
+   disk on a loader thread (so a cold adapter never blocks rows of other adapters) and copied
+   into the device-resident `LoraStack` (LRU, `max_active_adapters` slots);
+2. prefill: waiting prompts are run through the model in chunks, at most `prefill_chunk`
+   tokens per step, so a long new prompt delays the running rows by one bounded chunk;
+3. decode: one forward pass advances every running row by one token, each row at its own
+   position, in its own cache slot, with its own adapter (batch.py).
 """
 
 import logging
 import queue
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
 
 from .adapters import AdapterStore
+from .batch import BatchedForward, Rows
 from .config import EngineConfig, GenerationRequest
 from .detokenize import IncrementalDetokenizer
 from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
-from .lora import LoraAdapter, LoraHooks
+from .lora import LoraStack
 from .model import context_length, load_base_model, torch_dtype
 from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
@@ -61,20 +70,28 @@ class RequestHandle:
 
 
 @dataclass
-class _Running:
+class _Request:
+    """A request inside the engine, from admission to its last token."""
+
     handle: RequestHandle
     prompt_ids: list[int]
-    adapter: LoraAdapter | None
+    adapter: str | None
     max_new_tokens: int
     detokenizer: IncrementalDetokenizer
     stops: StopSequenceFilter
     generator: torch.Generator | None
-    submitted_at: float
-    next_input: torch.Tensor
-    cache: object = None
+    adapter_slot: int | None = None  # LoraStack slot once resident (0: the base model)
+    prefilled: int = 0  # prompt tokens already in the cache
+    next_token: int = 0  # the token the next decode step feeds in
     generated: int = 0
+    token_ids: list[int] = field(default_factory=list)
     first_token_at: float | None = None
     text: list[str] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        """Tokens in this request's cache (the newest token goes in at the next step)."""
+        return self.prefilled + max(self.generated - 1, 0)
 
 
 class Engine:
@@ -86,15 +103,25 @@ class Engine:
             config.base_model, device=config.device, dtype=config.dtype
         )
         self.context_length = context_length(self.model)
-        self.adapters = AdapterStore(
-            config.adapter_dir,
+        self.adapters = AdapterStore(config.adapter_dir)
+        self.lora = LoraStack(
+            self.model,
+            config.max_active_adapters,
             device=config.device,
             dtype=torch_dtype(config.dtype),
-            capacity=config.max_resident_adapters,
         )
-        self._hooks = LoraHooks(self.model)
+        self.forward = BatchedForward(self.model, self.lora)
+        # Slots 0..max_batch-1 hold decoding rows, packed; the last slot is where a new
+        # prompt is prefilled before it joins them.
+        self.cache = self.forward.new_cache(config.max_batch + 1, self.context_length)
+        self._staging = config.max_batch
         self._inbox: queue.Queue[RequestHandle] = queue.Queue()
-        self._running: list[_Running] = []
+        self._waiting: deque[_Request] = deque()
+        self._prefilling: _Request | None = None
+        self._decoding: list[_Request] = []  # row i lives in cache slot i
+        self.peak_batch = 0  # the most rows one decode step has run (for tests and benches)
+        self._loads: dict[str, Future] = {}
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loraland-adapters")
         self._thread = threading.Thread(target=self._loop, name="loraland-engine", daemon=True)
         self._thread.start()
 
@@ -116,34 +143,45 @@ class Engine:
     def count_prompt_tokens(self, prompt: str) -> int:
         return len(self.tokenizer(prompt)["input_ids"])
 
+    def resident_adapters(self) -> list[str]:
+        return self.lora.resident_names()
+
     # --- the scheduler thread ------------------------------------------------------------
     def _loop(self) -> None:
         if self.config.threads:
             torch.set_num_threads(self.config.threads)
         while True:
-            self._admit(block=not self._running)
-            for state in list(self._running):
-                self._step_or_fail(state)
+            try:
+                self._admit(block=not (self._waiting or self._prefilling or self._decoding))
+                self._drop_cancelled()
+                self._prefill()
+                if self._decoding:
+                    self._decode()
+                elif self._waiting and not self._prefilling:
+                    time.sleep(0.001)  # only requests whose adapter is still loading
+            except Exception as exc:  # a bug must not kill the thread: fail what is running
+                log.exception("the engine step failed")
+                self._fail_all(f"Generation failed: {exc}")
 
     def _admit(self, *, block: bool) -> None:
         try:
             handle = self._inbox.get(block=block)
             while True:
-                self._start(handle)
+                self._accept(handle)
                 handle = self._inbox.get_nowait()
         except queue.Empty:
             pass
 
-    def _start(self, handle: RequestHandle) -> None:
+    def _accept(self, handle: RequestHandle) -> None:
         try:
-            self._running.append(self._prepare(handle))
+            self._waiting.append(self._prepare(handle))
         except GenerationError as exc:
             handle.put(ErrorEvent(exc.code, exc.message))
         except Exception as exc:
             log.exception("could not start a request")
             handle.put(ErrorEvent("ENGINE_ERROR", f"The engine failed: {exc}"))
 
-    def _prepare(self, handle: RequestHandle) -> _Running:
+    def _prepare(self, handle: RequestHandle) -> _Request:
         request, params = handle.request, handle.request.params
         prompt_ids = self.tokenizer(request.prompt)["input_ids"]
         room = self.context_length - len(prompt_ids)
@@ -153,61 +191,169 @@ class Engine:
                 f"The prompt has {len(prompt_ids)} tokens; the model's context holds "
                 f"{self.context_length}.",
             )
-        adapter = None
         if request.adapter:
-            adapter = self.adapters.get(request.adapter)
-            self._hooks.ensure_hooked(adapter)
-        return _Running(
+            self.adapters.path_of(request.adapter)  # unknown names fail now, alone
+        return _Request(
             handle=handle,
             prompt_ids=prompt_ids,
-            adapter=adapter,
+            adapter=request.adapter,
             max_new_tokens=min(params.max_new_tokens, room),
             detokenizer=IncrementalDetokenizer(self.tokenizer),
             stops=StopSequenceFilter(params.stop),
             generator=make_generator(params, self.config.device),
-            submitted_at=handle.submitted_at,
-            next_input=torch.tensor([prompt_ids], device=self.config.device),
         )
 
-    def _step_or_fail(self, state: _Running) -> None:
-        try:
-            self._step(state)
-        except Exception as exc:
-            log.exception("a request failed mid-generation")
-            self._running.remove(state)
-            state.handle.put(ErrorEvent("ENGINE_ERROR", f"Generation failed: {exc}"))
+    # --- adapters --------------------------------------------------------------------------
+    def _ready(self, state: _Request) -> bool:
+        """Is the request's adapter on the device? Starts loading it if not (non-blocking)."""
+        if state.adapter_slot is not None:
+            return True
+        if state.adapter is None:
+            state.adapter_slot = 0
+            return True
+        slot = self.lora.slot_of(state.adapter)
+        if slot is None:
+            slot = self._load_when_read(state.adapter)
+        if slot is None:
+            return False
+        state.adapter_slot = slot
+        self.lora.pin(slot)
+        return True
 
-    @torch.inference_mode()
-    def _step(self, state: _Running) -> None:
-        if state.handle.cancelled:
-            return self._finish(state, "cancelled")
-        self._hooks.active = state.adapter
-        out = self.model(input_ids=state.next_input, past_key_values=state.cache, use_cache=True)
-        state.cache = out.past_key_values
-        token = sample_next_token(out.logits[0, -1], state.handle.request.params, state.generator)
-        if token == self.tokenizer.eos_token_id:
+    def _load_when_read(self, name: str) -> int | None:
+        future = self._loads.get(name)
+        if future is None:
+            self._loads[name] = self._loader.submit(self.adapters.read, name)
+            return None
+        if not future.done() or not self.lora.has_room():
+            return None
+        del self._loads[name]
+        try:
+            return self.lora.load(future.result())
+        except GenerationError as exc:
+            self._fail_waiting(name, exc)
+            return None
+
+    def _fail_waiting(self, adapter: str, exc: GenerationError) -> None:
+        for state in [s for s in self._waiting if s.adapter == adapter]:
+            self._waiting.remove(state)
+            state.handle.put(ErrorEvent(exc.code, exc.message))
+
+    # --- prefill and decode ----------------------------------------------------------------
+    def _prefill(self) -> None:
+        """Prefill waiting prompts, at most `prefill_chunk` tokens in this step."""
+        budget = self.config.prefill_chunk
+        while budget > 0 and len(self._decoding) < self.config.max_batch:
+            state = self._prefilling or self._next_ready()
+            if state is None:
+                return
+            self._prefilling = state
+            chunk = state.prompt_ids[state.prefilled : state.prefilled + budget]
+            rows = self._rows([self._staging], [state.prefilled], [state.adapter_slot])
+            self.cache.reserve(state.prefilled + len(chunk))
+            logits = self.forward(self._tensor([chunk]), rows, self.cache)
+            state.prefilled += len(chunk)
+            budget -= len(chunk)
+            if state.prefilled == len(state.prompt_ids):
+                self._prefilling = None
+                row = len(self._decoding)
+                self.cache.move(self._staging, row, state.prefilled)
+                self._decoding.append(state)
+                if self._accept_token(state, logits[0]):
+                    self._remove_rows([row])
+
+    def _next_ready(self) -> _Request | None:
+        for state in list(self._waiting):  # _ready may fail (and drop) waiting requests
+            if state in self._waiting and self._ready(state):
+                self._waiting.remove(state)
+                return state
+        return None
+
+    def _decode(self) -> None:
+        """One forward pass: every decoding row advances by one token."""
+        states = self._decoding
+        self.peak_batch = max(self.peak_batch, len(states))
+        rows = self._rows(
+            range(len(states)), [s.length for s in states], [s.adapter_slot for s in states]
+        )
+        self.cache.reserve(max(s.length for s in states) + 1)
+        logits = self.forward(self._tensor([[s.next_token] for s in states]), rows, self.cache)
+        done = [i for i, state in enumerate(states) if self._accept_token(state, logits[i])]
+        self._remove_rows(done)
+
+    def _accept_token(self, state: _Request, logits: torch.Tensor) -> bool:
+        """Sample the next token and stream it; True when the request has finished."""
+        params = state.handle.request.params
+        token = sample_next_token(logits, params, state.generator)
+        if token == self.tokenizer.eos_token_id and not params.ignore_eos:
             return self._finish(state, "stop")
         state.generated += 1
+        state.token_ids.append(token)
+        state.next_token = token
         state.first_token_at = state.first_token_at or time.perf_counter()
         self._emit(state, state.stops.feed(state.detokenizer.push(token)))
         if state.stops.stopped:
             return self._finish(state, "stop")
         if state.generated >= state.max_new_tokens:
             return self._finish(state, "length")
-        state.next_input = torch.tensor([[token]], device=self.config.device)
+        return False
 
-    def _emit(self, state: _Running, text: str) -> None:
+    def _remove_rows(self, indices: list[int]) -> None:
+        """Take finished rows out, moving the last row into each hole to keep rows packed."""
+        for index in sorted(indices, reverse=True):
+            last = len(self._decoding) - 1
+            if index != last:
+                self.cache.move(last, index, self._decoding[last].length)
+                self._decoding[index] = self._decoding[last]
+            self._decoding.pop()
+
+    def _drop_cancelled(self) -> None:
+        for state in [s for s in self._waiting if s.handle.cancelled]:
+            self._waiting.remove(state)
+            self._finish(state, "cancelled")
+        if self._prefilling and self._prefilling.handle.cancelled:
+            self._finish(self._prefilling, "cancelled")
+            self._prefilling = None
+        cancelled = [i for i, s in enumerate(self._decoding) if s.handle.cancelled]
+        for index in cancelled:
+            self._finish(self._decoding[index], "cancelled")
+        self._remove_rows(cancelled)
+
+    def _fail_all(self, message: str) -> None:
+        states = [*self._waiting, *self._decoding]
+        if self._prefilling:
+            states.append(self._prefilling)
+        self._waiting.clear()
+        self._decoding.clear()
+        self._prefilling = None
+        for state in states:
+            self._release(state)
+            state.handle.put(ErrorEvent("ENGINE_ERROR", message))
+
+    def _rows(self, slots, positions, adapter_slots) -> Rows:
+        return Rows(self._tensor(list(slots)), self._tensor(positions), self._tensor(adapter_slots))
+
+    def _tensor(self, values) -> torch.Tensor:
+        return torch.tensor(values, dtype=torch.long, device=self.config.device)
+
+    # --- output ----------------------------------------------------------------------------
+    def _emit(self, state: _Request, text: str) -> None:
         if text:
             state.text.append(text)
             state.handle.put(TokenEvent(text))
 
-    def _finish(self, state: _Running, reason: str) -> None:
+    def _release(self, state: _Request) -> None:
+        if state.adapter_slot:
+            self.lora.unpin(state.adapter_slot)
+        state.adapter_slot = None
+
+    def _finish(self, state: _Request, reason: str) -> bool:
         if not state.stops.stopped:
             self._emit(state, state.stops.feed(state.detokenizer.flush()))
             self._emit(state, state.stops.finish())
-        self._running.remove(state)
+        self._release(state)
         now = time.perf_counter()
-        ttft = state.first_token_at and (state.first_token_at - state.submitted_at) * 1000
+        ttft = state.first_token_at and (state.first_token_at - state.handle.submitted_at) * 1000
         state.handle.put(
             DoneEvent(
                 text="".join(state.text),
@@ -215,6 +361,8 @@ class Engine:
                 prompt_tokens=len(state.prompt_ids),
                 completion_tokens=state.generated,
                 ttft_ms=round(ttft, 1) if ttft else None,
-                tokens_per_s=round(state.generated / max(now - state.submitted_at, 1e-9), 1),
+                tokens_per_s=round(state.generated / max(now - state.handle.submitted_at, 1e-9), 1),
+                token_ids=tuple(state.token_ids),
             )
         )
+        return True

@@ -14,6 +14,7 @@ class DoneEvent:
     completion_tokens: int
     ttft_ms: float | None  # submit -> first token
     tokens_per_s: float  # completion tokens / seconds from submit to done
+    token_ids: tuple[int, ...] = ()  # the generated ids (EOS excluded)
 
 
 @dataclass(frozen=True)

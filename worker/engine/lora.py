@@ -1,12 +1,13 @@
-"""LoRA weights read from a PEFT adapter directory, applied with forward hooks.
+"""LoRA weights read from a PEFT adapter directory, stacked for batched application.
 
 PEFT computes  y = W x + (B A x) * scaling  with scaling = lora_alpha / r (or / sqrt(r) with
-rsLoRA). We read A and B straight from `adapter_model.safetensors` and add the same term in a
-forward hook on each target Linear of the base model, so one base model serves any adapter.
+rsLoRA). We read A and B straight from `adapter_model.safetensors` (nothing is unpickled) and
+add the same term per row of a batch (batch.py), so one base model serves any mix of adapters.
 """
 
 import json
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def lora_scaling(config: dict) -> float:
     return alpha / math.sqrt(rank) if config.get("use_rslora") else alpha / rank
 
 
-def load_lora_adapter(name: str, path: Path, *, device: str, dtype: torch.dtype) -> LoraAdapter:
+def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
     """Read an adapter's tensors (safetensors only: nothing is ever unpickled)."""
     config = read_adapter_config(path)
     weights_path = path / WEIGHTS_FILE
@@ -79,8 +80,8 @@ def load_lora_adapter(name: str, path: Path, *, device: str, dtype: torch.dtype)
         if set(parts) != {"lora_A", "lora_B"}:
             raise GenerationError("ADAPTER_INVALID", f"{module} lacks lora_A or lora_B.")
         layers[module] = LoraLayer(
-            a=parts["lora_A"].to(device=device, dtype=dtype),
-            b=parts["lora_B"].to(device=device, dtype=dtype),
+            a=parts["lora_A"],
+            b=parts["lora_B"],
             scaling=scaling,
         )
     return LoraAdapter(name=name, rank=int(config["r"]), layers=layers)
@@ -95,22 +96,75 @@ def split_peft_key(key: str) -> tuple[str, str]:
     return module, part
 
 
-class LoraHooks:
-    """Forward hooks on the base model's Linear layers that add the active adapter's term.
+class LoraStack:
+    """Every resident adapter's A and B, stacked per module: slot 0 is "no adapter" (zeros).
 
-    `active` is set by the engine before each forward pass (the engine runs one forward at a
-    time on one thread, so there is no race).
+    Slots are handed out least-recently-used first, skipping adapters that running requests
+    still use (`pin`/`unpin`). Loading copies one adapter into its slot: the cost does not
+    grow with the number of adapters already loaded. Ranks are padded with zeros to the
+    largest rank loaded so far, so r=8 and r=16 adapters share one batched matmul; a module
+    an adapter does not target stays zero in its slot.
     """
 
-    def __init__(self, model: torch.nn.Module):
-        self.active: LoraAdapter | None = None
-        self._modules = dict(model.named_modules())
-        self._hooked: set[str] = set()
+    def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype):
+        self.capacity = capacity
+        self.device, self.dtype = device, dtype
+        self.rank = 0
+        self._linears = {
+            name: module
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear)
+        }
+        self._a: dict[str, torch.Tensor] = {}  # module -> (slots, rank, in_features)
+        self._b: dict[str, torch.Tensor] = {}  # module -> (slots, out_features, rank)
+        self._slot_of: OrderedDict[str, int] = OrderedDict()  # name -> slot, LRU order
+        self._pins: dict[int, int] = {}
+        self._gathered: tuple | None = None  # (key, per-module gathered A and B)
 
-    def ensure_hooked(self, adapter: LoraAdapter) -> None:
+    # --- residency ------------------------------------------------------------------------
+    def slot_of(self, name: str) -> int | None:
+        slot = self._slot_of.get(name)
+        if slot is not None:
+            self._slot_of.move_to_end(name)
+        return slot
+
+    def resident_names(self) -> list[str]:
+        return list(self._slot_of)
+
+    def pin(self, slot: int) -> None:
+        self._pins[slot] = self._pins.get(slot, 0) + 1
+
+    def unpin(self, slot: int) -> None:
+        self._pins[slot] -= 1
+        if not self._pins[slot]:
+            del self._pins[slot]
+
+    def has_room(self) -> bool:
+        return len(self._slot_of) < self.capacity or any(
+            slot not in self._pins for slot in self._slot_of.values()
+        )
+
+    def load(self, adapter: "LoraAdapter") -> int:
+        """Copy an adapter into a free slot, evicting the least recently used idle one."""
+        self.check_compatible(adapter)
+        slot = self._free_slot()
+        self._grow_rank(adapter.rank)
+        for name in self._a:
+            self._a[name][slot].zero_()
+            self._b[name][slot].zero_()
         for name, layer in adapter.layers.items():
-            module = self._modules.get(name)
-            if not isinstance(module, torch.nn.Linear):
+            self._ensure_module(name)
+            rank = layer.a.shape[0]
+            self._a[name][slot, :rank] = layer.a.to(self.device, self.dtype)
+            self._b[name][slot, :, :rank] = (layer.b * layer.scaling).to(self.device, self.dtype)
+        self._slot_of[adapter.name] = slot
+        self._gathered = None
+        return slot
+
+    def check_compatible(self, adapter: "LoraAdapter") -> None:
+        for name, layer in adapter.layers.items():
+            module = self._linears.get(name)
+            if module is None:
                 raise GenerationError(
                     "ADAPTER_INCOMPATIBLE", f"{adapter.name} targets {name}, not in the base model."
                 )
@@ -118,15 +172,63 @@ class LoraHooks:
                 raise GenerationError(
                     "ADAPTER_INCOMPATIBLE", f"{adapter.name}: shapes of {name} do not match."
                 )
-            if name not in self._hooked:
-                module.register_forward_hook(self._make_hook(name))
-                self._hooked.add(name)
 
-    def _make_hook(self, name: str):
-        def add_lora(_module, inputs, output):
-            layer = self.active.layers.get(name) if self.active else None
-            if layer is None:
-                return output
-            return output + (inputs[0] @ layer.a.T @ layer.b.T) * layer.scaling
+    def _free_slot(self) -> int:
+        used = set(self._slot_of.values())
+        for slot in range(1, self.capacity + 1):
+            if slot not in used:
+                return slot
+        for name, slot in self._slot_of.items():  # least recently used first
+            if slot not in self._pins:
+                del self._slot_of[name]
+                return slot
+        raise RuntimeError("every adapter slot is in use")  # callers check has_room() first
 
-        return add_lora
+    def _grow_rank(self, rank: int) -> None:
+        if rank <= self.rank:
+            return
+        for name in self._a:
+            a, b = self._a[name], self._b[name]
+            self._a[name] = a.new_zeros(a.shape[0], rank, a.shape[2])
+            self._b[name] = b.new_zeros(b.shape[0], b.shape[1], rank)
+            self._a[name][:, : self.rank] = a
+            self._b[name][:, :, : self.rank] = b
+        self.rank = rank
+
+    def _ensure_module(self, name: str) -> None:
+        if name in self._a:
+            return
+        module, slots = self._linears[name], self.capacity + 1
+        options = {"device": self.device, "dtype": self.dtype}
+        self._a[name] = torch.zeros(slots, self.rank, module.in_features, **options)
+        self._b[name] = torch.zeros(slots, module.out_features, self.rank, **options)
+
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in (*self._a.values(), *self._b.values()))
+
+    # --- the forward pass -----------------------------------------------------------------
+    def gather(self, adapter_slots: torch.Tensor):
+        """Each row's A and B for every module, gathered once per batch composition."""
+        key = tuple(adapter_slots.tolist())
+        if not any(key):
+            return None  # only the base model in this batch
+        if self._gathered is None or self._gathered[0] != key:
+            if len(set(key)) == 1:  # one adapter for all rows: broadcast, no copy
+                slot = key[0]
+                picked = {n: (self._a[n][slot].T, self._b[n][slot].T) for n in self._a}
+            else:
+                index = adapter_slots.to(self.device)
+                picked = {
+                    n: (self._a[n][index].transpose(1, 2), self._b[n][index].transpose(1, 2))
+                    for n in self._a
+                }
+            self._gathered = (key, picked)
+        return self._gathered[1]
+
+    @staticmethod
+    def apply(name: str, x: torch.Tensor, base_out: torch.Tensor, gathered) -> torch.Tensor:
+        """base_out + x A^T B^T (scaling folded into B) for each row with its own A and B."""
+        if gathered is None or name not in gathered:
+            return base_out
+        a, b = gathered[name]
+        return base_out + (x @ a) @ b

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 stop(proc)
 
     def start_worker(self, env):
-        command = worker_command(settings.LORALAND_WORKER_CONCURRENCY)
+        command = worker_command(settings.LORALAND_MAX_BATCH)
         return subprocess.Popen([*command, "--hostname", f"inference-{os.getpid()}@%h"], env=env)
 
     def start_daphne(self, env, host, port):

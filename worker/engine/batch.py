@@ -1,0 +1,181 @@
+"""One forward pass for many requests: a slot-based KV cache and per-row LoRA.
+
+The base model's weights are read from the Hugging Face module tree (Mistral/Llama layout:
+embed_tokens, layers[i].self_attn.{q,k,v,o}_proj, layers[i].mlp.{gate,up,down}_proj, norm,
+lm_head) and run by `BatchedForward`, which, unlike `model.forward`, lets every row of the
+batch sit at its own position, own its own cache slot and use its own adapter:
+
+- `KVCache` holds one slot per decoding request in one tensor per layer, shape
+  (slots, kv_heads, capacity, head_dim). Decoding rows always occupy slots 0..n-1, so a
+  decode step attends over a view of the first n slots: no per-step gather of the caches.
+- `LoraStack` (lora.py) keeps every resident adapter's A and B stacked per module; a step
+  gathers each row's A and B by adapter slot and applies them with two batched matmuls
+  (the BGMV scheme of Punica and LoRAX), so there is no Python loop over adapters.
+"""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .lora import LoraStack
+
+
+@dataclass
+class Rows:
+    """Which rows a forward pass advances: cache slots, start positions, adapter slots."""
+
+    slots: torch.Tensor  # (B,) cache slot of each row
+    positions: torch.Tensor  # (B,) absolute position of each row's first new token
+    adapter_slots: torch.Tensor  # (B,) LoraStack slot of each row (0: the base, no LoRA)
+
+    def cache_index(self) -> slice | torch.Tensor:
+        """How to pick the rows' slots out of the cache: a slice (a view) when they are packed."""
+        first, last = int(self.slots.min()), int(self.slots.max()) + 1
+        return slice(first, last) if last - first == len(self.slots) else self.slots
+
+
+@dataclass
+class _Pass:
+    """What every layer of one forward pass shares."""
+
+    rows: Rows
+    picked: slice | torch.Tensor  # the rows' cache slots (Rows.cache_index)
+    cache: "KVCache"
+    cos: torch.Tensor
+    sin: torch.Tensor
+    mask: torch.Tensor
+    lora: dict | None
+
+
+class KVCache:
+    """Keys and values of every layer for `slots` requests; grows its length on demand."""
+
+    def __init__(self, num_layers, slots, kv_heads, head_dim, max_len, *, device, dtype):
+        self.max_len = max_len
+        self._shape = (slots, kv_heads, head_dim)
+        self._device, self._dtype = device, dtype
+        self.capacity = min(256, max_len)
+        self.keys = [self._empty(self.capacity) for _ in range(num_layers)]
+        self.values = [self._empty(self.capacity) for _ in range(num_layers)]
+
+    def _empty(self, length: int) -> torch.Tensor:
+        slots, kv_heads, head_dim = self._shape
+        return torch.zeros(
+            slots, kv_heads, length, head_dim, device=self._device, dtype=self._dtype
+        )
+
+    def reserve(self, length: int) -> None:
+        """Make room for `length` positions in every slot (doubling, so it happens rarely)."""
+        if length <= self.capacity:
+            return
+        new_capacity = min(self.max_len, max(length, 2 * self.capacity))
+        for cache in (self.keys, self.values):
+            for layer, old in enumerate(cache):
+                grown = self._empty(new_capacity)
+                grown[:, :, : self.capacity] = old
+                cache[layer] = grown
+        self.capacity = new_capacity
+
+    def move(self, source: int, target: int, length: int) -> None:
+        """Copy one slot's first `length` positions to another slot (to keep rows packed)."""
+        for cache in (self.keys, self.values):
+            for layer in cache:
+                layer[target, :, :length] = layer[source, :, :length]
+
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in self.keys + self.values)
+
+
+class BatchedForward:
+    def __init__(self, model, lora: LoraStack):
+        config = model.config
+        self.model, self.lora = model, lora
+        self.layers = model.model.layers
+        self.num_heads = config.num_attention_heads
+        self.kv_heads = config.num_key_value_heads
+        self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.num_heads
+        self.act = F.silu if config.hidden_act == "silu" else getattr(F, config.hidden_act)
+        self.prefix = "model.layers"
+
+    def new_cache(self, slots: int, max_len: int) -> KVCache:
+        weight = self.model.lm_head.weight
+        return KVCache(
+            len(self.layers),
+            slots,
+            self.kv_heads,
+            self.head_dim,
+            max_len,
+            device=weight.device,
+            dtype=weight.dtype,
+        )
+
+    @torch.inference_mode()
+    def __call__(self, tokens: torch.Tensor, rows: Rows, cache: KVCache) -> torch.Tensor:
+        """tokens (B, T) -> logits (B, vocab) of each row's last token; fills the cache."""
+        positions = rows.positions[:, None] + torch.arange(tokens.shape[1], device=tokens.device)
+        hidden = self.model.model.embed_tokens(tokens)
+        cos, sin = self.model.model.rotary_emb(hidden, positions)
+        lora = self.lora.gather(rows.adapter_slots)
+        step = _Pass(rows, rows.cache_index(), cache, cos, sin, causal_mask(positions), lora)
+        for index, layer in enumerate(self.layers):
+            name = f"{self.prefix}.{index}"
+            normed = layer.input_layernorm(hidden)
+            hidden = hidden + self._attention(
+                layer.self_attn, f"{name}.self_attn", index, normed, step
+            )
+            normed = layer.post_attention_layernorm(hidden)
+            hidden = hidden + self._mlp(layer.mlp, f"{name}.mlp", normed, step.lora)
+        last = self.model.model.norm(hidden[:, -1])
+        return self.model.lm_head(last)
+
+    def _linear(self, module, name: str, x: torch.Tensor, lora) -> torch.Tensor:
+        return self.lora.apply(name, x, module(x), lora)
+
+    def _attention(self, attn, name: str, index: int, x: torch.Tensor, step: "_Pass"):
+        batch, length, _ = x.shape
+        q = self._linear(attn.q_proj, f"{name}.q_proj", x, step.lora)
+        k = self._linear(attn.k_proj, f"{name}.k_proj", x, step.lora)
+        v = self._linear(attn.v_proj, f"{name}.v_proj", x, step.lora)
+        q = q.view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
+        k = k.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = v.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
+        q, k = apply_rotary(q, step.cos, step.sin), apply_rotary(k, step.cos, step.sin)
+        keys, values = store(step.cache, index, step.rows, step.picked, k, v, step.mask.shape[-1])
+        out = F.scaled_dot_product_attention(q, keys, values, attn_mask=step.mask, enable_gqa=True)
+        out = out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim)
+        return self._linear(attn.o_proj, f"{name}.o_proj", out, step.lora)
+
+    def _mlp(self, mlp, name: str, x: torch.Tensor, lora) -> torch.Tensor:
+        gate = self._linear(mlp.gate_proj, f"{name}.gate_proj", x, lora)
+        up = self._linear(mlp.up_proj, f"{name}.up_proj", x, lora)
+        return self._linear(mlp.down_proj, f"{name}.down_proj", self.act(gate) * up, lora)
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """RoPE as Hugging Face's Llama/Mistral apply it (rotate_half convention)."""
+    cos, sin = cos[:, None], sin[:, None]
+    half = x.shape[-1] // 2
+    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return x * cos + rotated * sin
+
+
+def store(cache: KVCache, index: int, rows: Rows, picked, k, v, span: int):
+    """Write the new keys and values into the rows' slots; return the slots' caches."""
+    keys, values = cache.keys[index], cache.values[index]
+    batch, _, length, _ = k.shape
+    if length == 1:  # decode: one position per row, written in one indexed copy
+        keys[rows.slots, :, rows.positions] = k[:, :, 0]
+        values[rows.slots, :, rows.positions] = v[:, :, 0]
+    else:
+        for row in range(batch):
+            slot, start = int(rows.slots[row]), int(rows.positions[row])
+            keys[slot, :, start : start + length] = k[row]
+            values[slot, :, start : start + length] = v[row]
+    return keys[picked, :, :span], values[picked, :, :span]
+
+
+def causal_mask(positions: torch.Tensor) -> torch.Tensor:
+    """(B, 1, T, span) True where a query may attend: keys at or before its position."""
+    keys = torch.arange(int(positions.max()) + 1, device=positions.device)
+    return (keys[None, None, :] <= positions[:, :, None])[:, None]
