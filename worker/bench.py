@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from worker.engine import Engine, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine.model import torch_dtype
 
 MAX_STATIC_BATCH = 32  # PEFT mixed batches: as many rows as the engine decodes together
 
@@ -156,7 +157,10 @@ class FirstTokenClock:
         self.first = None
 
     def __call__(self, input_ids, scores):
-        self.first = self.first or time.perf_counter()
+        if self.first is None:
+            if scores.is_cuda:
+                torch.cuda.synchronize()  # the time the logits exist, not when they were queued
+            self.first = time.perf_counter()
         return scores
 
 
@@ -166,7 +170,9 @@ def load_peft(config, adapters: list[str]):
 
     tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
     tokenizer.padding_side = "left"
-    model = AutoModelForCausalLM.from_pretrained(config.base_model, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(
+        config.base_model, dtype=torch_dtype(config.dtype), local_files_only=True
+    ).to(config.device)
     root = Path(config.adapter_dir)
     model = PeftModel.from_pretrained(model, root / adapters[0], adapter_name=adapters[0])
     for name in adapters[1:]:
@@ -180,6 +186,7 @@ def peft_generate(model, tokenizer, batch: list[tuple[str, str]], new_tokens: in
 
     clock = FirstTokenClock()
     inputs = tokenizer([prompt for _, prompt in batch], return_tensors="pt", padding=True)
+    inputs = inputs.to(model.device)
     options = {"adapter_names": [name for name, _ in batch]} if mixed else {}
     if not mixed:
         model.set_adapter(batch[0][0])

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The engine on one GPU, with nothing downloaded: a random-weight model of Mistral-7B's shape
+# in bf16, 25 random r=8 adapters (q_proj, v_proj), and the benchmark at 1, 32 and 100 users
+# against PEFT. Needs a CUDA build of torch (README, "On a GPU"). About 5 minutes.
+#   scripts/gpu_check.sh            # writes $OUT/bench.json and $OUT/bench.png
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+OUT=${OUT:-/tmp/loraland-gpu}
+
+"$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
+"$PY" scripts/random_model.py --out "$OUT" --adapters 25
+export LORALAND_BASE_MODEL="$OUT/model" LORALAND_ADAPTER_DIR="$OUT/adapters"
+export LORALAND_DATA_DIR="$OUT/data" LORALAND_DEVICE=cuda LORALAND_DTYPE=bfloat16
+"$PY" -m worker.bench --users 1,32,100 --baseline-users 32 --min-requests 8 \
+  --plot "$OUT/bench.png" --json | tee "$OUT/bench.json"
