@@ -34,3 +34,13 @@ def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_setti
         assert report["ratios"][name] > 0
     assert report["scaling_100_vs_1"] is None  # no 100-user run was asked for
     assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, demo_settings):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        bench.main(["--memory", "48", "--adapters", "2"])
+    report = json.loads(out.getvalue())
+    assert (report["registered"], report["resident"], report["requests"]) == (500, 2, 48)
+    assert report["resident_adapters_mb"] > 0
+    assert {"rss_above_base_mb", "overhead_ratio", "rss_growth_mb"} <= set(report)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from worker.engine import Engine, GenerationRequest, SamplingParams, TokenEvent
 from worker.engine.model import torch_dtype
@@ -231,6 +232,59 @@ def run_static(model, tokenizer, work: Workload, batch_size: int, mixed: bool) -
     return samples.summary()
 
 
+# --- memory: many adapters registered, few resident ---------------------------------------------
+def run_memory_check(config, adapters: list[str], registered: int, requests: int) -> dict:
+    """Register `registered` adapters (links to the real ones), keep len(adapters) resident,
+    and cycle short requests through all of them: RSS above the bare base model against the
+    resident adapters' bytes, and RSS growth from the first 10% of the requests to the end."""
+    import tempfile
+    from dataclasses import replace
+
+    from worker.engine.lora import load_lora_adapter
+
+    with tempfile.TemporaryDirectory() as folder:
+        names = [f"a{i:04d}" for i in range(registered)]
+        for index, name in enumerate(names):
+            source = Path(config.adapter_dir, adapters[index % len(adapters)])
+            os.symlink(source, Path(folder, name))
+        config = replace(config, adapter_dir=folder, max_active_adapters=len(adapters), max_batch=8)
+        engine = Engine(config)
+        params = SamplingParams(max_new_tokens=2, ignore_eos=True)
+        engine.generate(GenerationRequest("Warm up the base model.", None, params))
+        bare = rss_bytes()
+        resident_bytes = sum(
+            load_lora_adapter(a, Path(config.adapter_dir, a)).nbytes for a in names[: len(adapters)]
+        )
+
+        def ask(batch: list[str]):
+            handles = [engine.submit(GenerationRequest("Hello there", n, params)) for n in batch]
+            for handle in handles:
+                list(handle.events(poll_s=0.5))
+
+        def cycle(start: int, stop: int, progress):
+            for first in range(start, stop, 8):
+                ask([names[(first + i) % registered] for i in range(8)])
+                progress.update(8)
+
+        ask(names[: len(adapters)])
+        loaded = rss_bytes()
+        with tqdm(total=requests, desc="memory check", unit="request", leave=False) as progress:
+            cycle(0, requests // 10, progress)
+            early = rss_bytes()
+            cycle(requests // 10, requests, progress)
+            late = rss_bytes()
+    mb = 2**20
+    return {
+        "registered": registered,
+        "resident": len(adapters),
+        "requests": requests,
+        "rss_above_base_mb": round((loaded - bare) / mb, 1),
+        "resident_adapters_mb": round(resident_bytes / mb, 1),
+        "overhead_ratio": round((loaded - bare) / resident_bytes, 2),
+        "rss_growth_mb": round((late - early) / mb, 1),
+    }
+
+
 # --- the run ---------------------------------------------------------------------------------
 def setup_django() -> None:
     import django
@@ -357,6 +411,12 @@ def main(argv=None) -> None:
     parser.add_argument("--adapters", type=int, default=25, help="how many adapters to use")
     parser.add_argument("--plot", type=Path, default=Path("var/bench.png"))
     parser.add_argument("--json", action="store_true", dest="as_json")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="REQUESTS",
+        help="instead: RSS with 500 adapters registered and --adapters resident over REQUESTS",
+    )
     args = parser.parse_args(argv)
 
     setup_django()  # the model, adapters and data come from the site's settings
@@ -369,6 +429,10 @@ def main(argv=None) -> None:
     config = engine_config()
     names = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
     prompts = load_prompts(Path(settings.LORALAND_DATA_DIR), names[: args.adapters])
+    if args.memory:
+        report = run_memory_check(config, list(prompts), 500, args.memory)
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return
     config = replace(config, max_batch=max(args.users + [config.max_batch]))
     rows = run_all(args, config, prompts)
     report = {"new_tokens": args.new_tokens, "scenarios": rows, **ratios(rows, len(prompts))}
