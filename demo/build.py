@@ -4,13 +4,14 @@ Each stage is skipped when its output exists and was built with the same setting
 settings are recorded in a small `build.json` beside each output), so a second run is instant.
 """
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from demo.generators import FORMATS, make_splits, render_prompt
+from demo.generators import ANSWER_SEPARATOR, FORMATS, make_splits, render_prompt
 
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 # The report's recipe adapts q_proj and v_proj; on this tiny base every linear layer learns the
@@ -27,7 +28,7 @@ class BaseSpec:
     num_kv_heads: int = 2
     intermediate_size: int = 512
     context_length: int = 1024
-    steps: int = 500
+    steps: int = 400
     batch_size: int = 16
     learning_rate: float = 3e-3
     repeat_fraction: float = 0.3  # documents repeated back to back (see training.with_repeats)
@@ -38,7 +39,7 @@ class AdapterSpec:
     rank: int = 8
     alpha: int = 16
     target_modules: tuple[str, ...] = ALL_LINEAR
-    steps: int = 150
+    steps: int = 110
     batch_size: int = 8
     learning_rate: float = 3e-3
 
@@ -58,7 +59,12 @@ class DemoConfig:
 
 def build_demo(config: DemoConfig, *, force: bool = False) -> None:
     datasets = {slug: write_task_data(config, slug) for slug in config.tasks}
-    base_stamp = {"seed": config.seed, "tasks": list(config.tasks), **asdict(config.base)}
+    base_stamp = {
+        "seed": config.seed,
+        "tasks": list(config.tasks),
+        "data": digest(datasets),  # a change to a generator or template rebuilds
+        **asdict(config.base),
+    }
     if force or not is_built(config.base_dir, base_stamp):
         from demo import training  # torch and transformers load only when there is work
 
@@ -91,6 +97,12 @@ def write_task_data(config: DemoConfig, slug: str) -> dict[str, list[dict]]:
             for row in rows:
                 f.write(json.dumps({**row, "prompt": render_prompt(slug, row["inputs"])}) + "\n")
     return {"train": train, "test": test}
+
+
+def digest(datasets: dict) -> str:
+    prompts = {s: [render_prompt(s, r["inputs"]) for r in d["train"]] for s, d in datasets.items()}
+    content = json.dumps([datasets, prompts, ANSWER_SEPARATOR], sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
 def is_built(folder: Path, stamp: dict) -> bool:

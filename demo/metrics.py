@@ -203,4 +203,6 @@ def score(
         function = METRICS[metric]
     except KeyError:
         raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)}") from None
-    return function(task, prediction or "", expected, meta)
+    # Answers follow the prompt after a space (generators.ANSWER_SEPARATOR); whitespace
+    # around an answer never counts.
+    return function(task, (prediction or "").strip(), expected, meta)

