@@ -90,7 +90,7 @@ def test_seeded_sampling_is_reproducible(engine, demo_config):
 
 
 def test_cancel_stops_one_request_and_the_others_finish(engine, demo_config):
-    long = SamplingParams(max_new_tokens=200, temperature=2.0, seed=1)
+    long = SamplingParams(max_new_tokens=200, temperature=2.0, seed=1, ignore_eos=True)
     victim = engine.submit(GenerationRequest(prompt=prompt_for(demo_config, "webnlg"), params=long))
     others = [
         engine.submit(GenerationRequest(prompt=prompt_for(demo_config, s), adapter=s))

@@ -119,7 +119,10 @@ class LoraStack:
         self._b: dict[str, torch.Tensor] = {}  # module -> (slots, out_features, rank)
         self._slot_of: OrderedDict[str, int] = OrderedDict()  # name -> slot, LRU order
         self._pins: dict[int, int] = {}
-        self._gathered: tuple | None = None  # (key, per-module gathered A and B)
+        # Per-row copies of A and B for the rows of the running batch (see gather).
+        self._row_a: dict[str, torch.Tensor] = {}  # module -> (rows, in_features, rank)
+        self._row_b: dict[str, torch.Tensor] = {}  # module -> (rows, rank, out_features)
+        self._row_slot: list[int] = []  # the adapter slot whose weights each row holds
 
     # --- residency ------------------------------------------------------------------------
     def slot_of(self, name: str) -> int | None:
@@ -158,7 +161,7 @@ class LoraStack:
             self._a[name][slot, :rank] = layer.a.to(self.device, self.dtype)
             self._b[name][slot, :, :rank] = (layer.b * layer.scaling).to(self.device, self.dtype)
         self._slot_of[adapter.name] = slot
-        self._gathered = None
+        self._row_slot = [-1 if held == slot else held for held in self._row_slot]
         return slot
 
     def check_compatible(self, adapter: "LoraAdapter") -> None:
@@ -187,6 +190,7 @@ class LoraStack:
     def _grow_rank(self, rank: int) -> None:
         if rank <= self.rank:
             return
+        self._row_slot = []  # per-row buffers are re-made at the new rank
         for name in self._a:
             a, b = self._a[name], self._b[name]
             self._a[name] = a.new_zeros(a.shape[0], rank, a.shape[2])
@@ -198,6 +202,7 @@ class LoraStack:
     def _ensure_module(self, name: str) -> None:
         if name in self._a:
             return
+        self._row_slot = []  # per-row buffers are re-made with this module
         module, slots = self._linears[name], self.capacity + 1
         options = {"device": self.device, "dtype": self.dtype}
         self._a[name] = torch.zeros(slots, self.rank, module.in_features, **options)
@@ -208,22 +213,36 @@ class LoraStack:
 
     # --- the forward pass -----------------------------------------------------------------
     def gather(self, adapter_slots: torch.Tensor):
-        """Each row's A and B for every module, gathered once per batch composition."""
-        key = tuple(adapter_slots.tolist())
-        if not any(key):
-            return None  # only the base model in this batch
-        if self._gathered is None or self._gathered[0] != key:
-            if len(set(key)) == 1:  # one adapter for all rows: broadcast, no copy
-                slot = key[0]
-                picked = {n: (self._a[n][slot].T, self._b[n][slot].T) for n in self._a}
-            else:
-                index = adapter_slots.to(self.device)
-                picked = {
-                    n: (self._a[n][index].transpose(1, 2), self._b[n][index].transpose(1, 2))
-                    for n in self._a
-                }
-            self._gathered = (key, picked)
-        return self._gathered[1]
+        """Each row's A and B (transposed) for every module, or None when no row has LoRA.
+
+        Rows keep their adapter's weights in per-row buffers between steps: a step copies
+        only the rows whose adapter changed (a request joined, or moved to fill a hole), so
+        continuous batching does not pay a full gather every time the batch changes
+        (measured: a full gather for 32 rows took as long as the forward pass itself).
+        """
+        slots = adapter_slots.tolist()
+        if not any(slots):
+            return None
+        if len(set(slots)) == 1:  # one adapter for every row: broadcast, no copy
+            return {n: (self._a[n][slots[0]].T, self._b[n][slots[0]].T) for n in self._a}
+        self._fill_rows(slots)
+        rows = len(slots)
+        return {n: (self._row_a[n][:rows], self._row_b[n][:rows]) for n in self._a}
+
+    def _fill_rows(self, slots: list[int]) -> None:
+        if len(slots) > len(self._row_slot):
+            self._allocate_rows(max(len(slots), 2 * len(self._row_slot), 8))
+        for row, slot in enumerate(slots):
+            if self._row_slot[row] != slot:
+                for name in self._a:
+                    self._row_a[name][row] = self._a[name][slot].T
+                    self._row_b[name][row] = self._b[name][slot].T
+                self._row_slot[row] = slot
+
+    def _allocate_rows(self, rows: int) -> None:
+        self._row_a = {n: a.new_zeros(rows, a.shape[2], a.shape[1]) for n, a in self._a.items()}
+        self._row_b = {n: b.new_zeros(rows, b.shape[2], b.shape[1]) for n, b in self._b.items()}
+        self._row_slot = [-1] * rows  # -1: holds nothing valid
 
     @staticmethod
     def apply(name: str, x: torch.Tensor, base_out: torch.Tensor, gathered) -> torch.Tensor:
