@@ -278,13 +278,19 @@ class Engine:
         )
         self.cache.reserve(max(s.length for s in states) + 1)
         logits = self.forward(self._tensor([[s.next_token] for s in states]), rows, self.cache)
-        done = [i for i, state in enumerate(states) if self._accept_token(state, logits[i])]
+        greedy = logits.argmax(dim=-1).tolist()  # one call for the rows that do not sample
+        done = [
+            i for i, state in enumerate(states) if self._accept_token(state, logits[i], greedy[i])
+        ]
         self._remove_rows(done)
 
-    def _accept_token(self, state: _Request, logits: torch.Tensor) -> bool:
+    def _accept_token(self, state: _Request, logits: torch.Tensor, greedy: int = -1) -> bool:
         """Sample the next token and stream it; True when the request has finished."""
         params = state.handle.request.params
-        token = sample_next_token(logits, params, state.generator)
+        if params.temperature == 0 and greedy >= 0:
+            token = greedy
+        else:
+            token = sample_next_token(logits, params, state.generator)
         if token == self.tokenizer.eos_token_id and not params.ignore_eos:
             return self._finish(state, "stop")
         state.generated += 1
