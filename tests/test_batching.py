@@ -106,6 +106,9 @@ def submit_all(engine, demo_config, names):
 
 def test_a_mixed_batch_equals_peft_for_every_adapter(demo_config, adapter_dir, names, peft_answers):
     engine = new_engine(demo_config, adapter_dir)
+    for name, handle in submit_all(engine, demo_config, names):  # cold: loads as they come
+        assert collect(handle)[1].token_ids == peft_answers[name], name
+    # warm: all resident, so short prompts are prefilled together in mixed groups too
     handles = submit_all(engine, demo_config, names * 2)  # each adapter twice in the batch
     results = [(name, collect(handle)[1]) for name, handle in handles]
     assert engine.peak_batch >= len(names)  # they really ran together

@@ -111,12 +111,17 @@ class BatchedForward:
         )
 
     @torch.inference_mode()
-    def __call__(self, tokens: torch.Tensor, rows: Rows, cache: KVCache) -> torch.Tensor:
-        """tokens (B, T) -> logits (B, vocab) of each row's last token; fills the cache."""
+    def __call__(
+        self, tokens: torch.Tensor, rows: Rows, cache: KVCache, last: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """tokens (B, T) -> logits (B, vocab) at each row's `last` index (default: the
+        last column); fills the cache. Right padding is harmless: padded positions lie
+        beyond the row's length, where nothing attends and the next tokens overwrite."""
         positions = rows.positions[:, None] + torch.arange(tokens.shape[1], device=tokens.device)
         hidden = self.model.model.embed_tokens(tokens)
         cos, sin = self.model.model.rotary_emb(hidden, positions)
-        lora = self.lora.gather(rows.adapter_slots)
+        # Decode steps (one token per row) keep per-row buffers; prefills gather afresh.
+        lora = self.lora.gather(rows.adapter_slots, keep=tokens.shape[1] == 1)
         step = _Pass(rows, rows.cache_index(), cache, cos, sin, causal_mask(positions), lora)
         for index, layer in enumerate(self.layers):
             name = f"{self.prefix}.{index}"
@@ -126,8 +131,11 @@ class BatchedForward:
             )
             normed = layer.post_attention_layernorm(hidden)
             hidden = hidden + self._mlp(layer.mlp, f"{name}.mlp", normed, step.lora)
-        last = self.model.model.norm(hidden[:, -1])
-        return self.model.lm_head(last)
+        if last is None:
+            picked = hidden[:, -1]
+        else:
+            picked = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+        return self.model.lm_head(self.model.model.norm(picked))
 
     def _linear(self, module, name: str, x: torch.Tensor, lora) -> torch.Tensor:
         return self.lora.apply(name, x, module(x), lora)

@@ -34,6 +34,10 @@ from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
 
 log = logging.getLogger(__name__)
+# Short prompts that fit the step's prefill budget are prefilled together, up to this many in
+# one forward pass (measured at 100 users: one forward per prompt spent a third of the time
+# in prefill).
+PREFILL_GROUP = 8
 
 
 class RequestHandle:
@@ -111,10 +115,10 @@ class Engine:
             dtype=torch_dtype(config.dtype),
         )
         self.forward = BatchedForward(self.model, self.lora)
-        # Slots 0..max_batch-1 hold decoding rows, packed; the last slot is where a new
-        # prompt is prefilled before it joins them.
-        self.cache = self.forward.new_cache(config.max_batch + 1, self.context_length)
+        # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
+        # new prompts are prefilled before they join.
         self._staging = config.max_batch
+        self.cache = self.forward.new_cache(config.max_batch + PREFILL_GROUP, self.context_length)
         self._inbox: queue.Queue[RequestHandle] = queue.Queue()
         self._waiting: deque[_Request] = deque()
         self._prefilling: _Request | None = None
@@ -241,26 +245,63 @@ class Engine:
 
     # --- prefill and decode ----------------------------------------------------------------
     def _prefill(self) -> None:
-        """Prefill waiting prompts, at most `prefill_chunk` tokens in this step."""
-        budget = self.config.prefill_chunk
-        while budget > 0 and len(self._decoding) < self.config.max_batch:
-            state = self._prefilling or self._next_ready()
+        """Prefill waiting prompts, at most `prefill_chunk` tokens in this step: a prompt
+        longer than that alone, chunk by chunk; shorter ones together, in one forward pass."""
+        if len(self._decoding) >= self.config.max_batch:
+            return  # no free row to join
+        if self._prefilling:
+            return self._prefill_chunk(self._prefilling)
+        group, budget = [], self.config.prefill_chunk
+        room = min(PREFILL_GROUP, self.config.max_batch - len(self._decoding))
+        while len(group) < room:
+            state = self._next_ready()
             if state is None:
-                return
-            self._prefilling = state
-            chunk = state.prompt_ids[state.prefilled : state.prefilled + budget]
-            rows = self._rows([self._staging], [state.prefilled], [state.adapter_slot])
-            self.cache.reserve(state.prefilled + len(chunk))
-            logits = self.forward(self._tensor([chunk]), rows, self.cache)
-            state.prefilled += len(chunk)
-            budget -= len(chunk)
-            if state.prefilled == len(state.prompt_ids):
-                self._prefilling = None
-                row = len(self._decoding)
-                self.cache.move(self._staging, row, state.prefilled)
-                self._decoding.append(state)
-                if self._accept_token(state, logits[0]):
-                    self._remove_rows([row])
+                break
+            if len(state.prompt_ids) > budget:
+                if group:  # it gets the next step to itself
+                    self._waiting.appendleft(state)
+                    break
+                return self._prefill_chunk(state)
+            group.append(state)
+            budget -= len(state.prompt_ids)
+        if group:
+            self._prefill_group(group)
+
+    def _prefill_chunk(self, state: _Request) -> None:
+        """The next `prefill_chunk` tokens of a long prompt, in the first staging slot."""
+        self._prefilling = state
+        chunk = state.prompt_ids[state.prefilled : state.prefilled + self.config.prefill_chunk]
+        rows = self._rows([self._staging], [state.prefilled], [state.adapter_slot])
+        self.cache.reserve(state.prefilled + len(chunk))
+        logits = self.forward(self._tensor([chunk]), rows, self.cache)
+        state.prefilled += len(chunk)
+        if state.prefilled == len(state.prompt_ids):
+            self._prefilling = None
+            self._join([state], logits)
+
+    def _prefill_group(self, group: list[_Request]) -> None:
+        """Whole prompts, right-padded into one batch; each row's logits at its last token."""
+        width = max(len(s.prompt_ids) for s in group)
+        tokens = [s.prompt_ids + [0] * (width - len(s.prompt_ids)) for s in group]
+        slots = range(self._staging, self._staging + len(group))
+        rows = self._rows(slots, [0] * len(group), [s.adapter_slot for s in group])
+        self.cache.reserve(width)
+        last = self._tensor([len(s.prompt_ids) - 1 for s in group])
+        logits = self.forward(self._tensor(tokens), rows, self.cache, last=last)
+        for state in group:
+            state.prefilled = len(state.prompt_ids)
+        self._join(group, logits)
+
+    def _join(self, states: list[_Request], logits: torch.Tensor) -> None:
+        """Prefilled requests (staging slots in order) become decoding rows."""
+        finished = []
+        for index, state in enumerate(states):
+            row = len(self._decoding)
+            self.cache.move(self._staging + index, row, state.prefilled)
+            self._decoding.append(state)
+            if self._accept_token(state, logits[index]):
+                finished.append(row)
+        self._remove_rows(finished)
 
     def _next_ready(self) -> _Request | None:
         for state in list(self._waiting):  # _ready may fail (and drop) waiting requests

@@ -212,7 +212,7 @@ class LoraStack:
         return sum(t.nbytes for t in (*self._a.values(), *self._b.values()))
 
     # --- the forward pass -----------------------------------------------------------------
-    def gather(self, adapter_slots: torch.Tensor):
+    def gather(self, adapter_slots: torch.Tensor, keep: bool = True):
         """Each row's A and B (transposed) for every module, or None when no row has LoRA.
 
         Rows keep their adapter's weights in per-row buffers between steps: a step copies
@@ -225,6 +225,12 @@ class LoraStack:
             return None
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, no copy
             return {n: (self._a[n][slots[0]].T, self._b[n][slots[0]].T) for n in self._a}
+        if not keep:  # a one-off batch (a prefill): gather copies, leave the buffers alone
+            index = adapter_slots.to(self.device)
+            return {
+                n: (self._a[n][index].transpose(1, 2), self._b[n][index].transpose(1, 2))
+                for n in self._a
+            }
         self._fill_rows(slots)
         rows = len(slots)
         return {n: (self._row_a[n][:rows], self._row_b[n][:rows]) for n in self._a}
