@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
+from safetensors.torch import load
 
 from .errors import GenerationError
 
@@ -67,10 +67,12 @@ def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
     scaling = lora_scaling(config)
     tensors: dict[str, dict[str, torch.Tensor]] = {}
     try:
-        with safe_open(str(weights_path), framework="pt", device="cpu") as reader:
-            for key in reader.keys():  # noqa: SIM118 (safe_open is not a dict)
-                module, part = split_peft_key(key)
-                tensors.setdefault(module, {})[part] = reader.get_tensor(key)
+        # load() from bytes, not safe_open().get_tensor(): the latter kept ~100 small
+        # objects alive per tensor read (measured with tracemalloc: RSS grew steadily as
+        # adapters were loaded and evicted over and over).
+        for key, tensor in load(weights_path.read_bytes()).items():
+            module, part = split_peft_key(key)
+            tensors.setdefault(module, {})[part] = tensor
     except GenerationError:
         raise
     except Exception as exc:  # a truncated or corrupt file
