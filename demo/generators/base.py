@@ -26,7 +26,7 @@ def build_template(instruction: str, fields: list[tuple[str, str]], answer_label
     word of the answer is the same token as that word in running text, whose embedding the
     base knows. Ending the prompt with ": " made every answer's first word a token of its own
     (BPE puts the space before a word), one the base had never seen: measured, adapters then
-    learned DBpedia to 0.12 accuracy instead of 1.00 (README, "Training recipe")."""
+    learned the legal task to 0.13 accuracy instead of 1.00 (README, "Training recipe")."""
     lines = [instruction, ""]
     lines += [f"### {label}: {{{name}}}" for label, name in fields]
     lines.append(f"### {answer_label}:")
