@@ -42,7 +42,7 @@ browser:
 
 # Engine vs PEFT throughput on the demo model (a table; add ARGS=--json for JSON).
 bench: prepare
-	$(PY) -m worker.bench $(ARGS)
+	$(PY) manage.py bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

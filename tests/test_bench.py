@@ -2,17 +2,15 @@
 
 import io
 import json
-from contextlib import redirect_stdout
 
-from worker import bench
+from django.core.management import call_command
 
 
 def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_settings, tmp_path):
     out = io.StringIO()
     plot = tmp_path / "bench.png"
     argv = ["--users", "1,32", "--baseline-users", "32", "--min-requests", "2"]
-    with redirect_stdout(out):
-        bench.main([*argv, "--new-tokens", "3", "--plot", str(plot), "--json"])
+    call_command("bench", *argv, "--new-tokens", "3", "--plot", str(plot), "--json", stdout=out)
     report = json.loads(out.getvalue())  # stdout holds the JSON document and nothing else
     systems = {(row["system"], row["users"]) for row in report["scenarios"]}
     assert systems == {
@@ -38,8 +36,7 @@ def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_setti
 
 def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, demo_settings):
     out = io.StringIO()
-    with redirect_stdout(out):
-        bench.main(["--memory", "48", "--adapters", "2"])
+    call_command("bench", "--memory", "48", "--adapters", "2", stdout=out)
     report = json.loads(out.getvalue())
     assert (report["registered"], report["resident"], report["requests"]) == (500, 2, 48)
     assert report["resident_adapters_mb"] > 0

@@ -1,4 +1,4 @@
-"""Throughput and latency of the engine against PEFT: `make bench` / `python -m worker.bench`.
+"""Throughput and latency of the engine against PEFT: `make bench` / `manage.py bench`.
 
 Closed-loop users: each sends a request (a ~100-token task prompt), waits for the whole
 answer (exactly --new-tokens tokens), then sends the next. Scenarios: 1, 8, 32 and 100 users
@@ -9,7 +9,6 @@ with no LoRA, the limit. Prints a table, or one JSON document with --json, and d
 Compare ratios inside one run: these machines are shared and noisy.
 """
 
-import argparse
 import heapq
 import json
 import os
@@ -17,7 +16,7 @@ import random
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -238,7 +237,6 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
     and cycle short requests through all of them: RSS above the bare base model against the
     resident adapters' bytes, and RSS growth from the first 10% of the requests to the end."""
     import tempfile
-    from dataclasses import replace
 
     from worker.engine.lora import load_lora_adapter
 
@@ -286,15 +284,6 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
 
 
 # --- the run ---------------------------------------------------------------------------------
-def setup_django() -> None:
-    import django
-    from django.apps import apps
-
-    if not apps.ready:  # run as `python -m worker.bench`, not inside the test suite
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loraland_site.settings")
-        django.setup()
-
-
 def load_prompts(data_dir: Path, adapters: list[str], per_task: int = 8) -> dict[str, list[str]]:
     prompts = {}
     for slug in adapters:
@@ -383,27 +372,26 @@ def draw(rows: list[dict], path: Path) -> None:
     plt.close(figure)
 
 
-def print_table(report: dict) -> None:
+def format_table(report: dict) -> str:
     head = f"{'system':<16}{'adapters':<13}{'users':>6}{'tok/s':>9}"
     head += f"{'TTFT p50':>10}{'p95':>9}{'ITL p50':>9}{'p95':>8}{'RSS MB':>8}"
-    print(f"{report['new_tokens']} new tokens per request; closed-loop users")
-    print(head)
+    lines = [f"{report['new_tokens']} new tokens per request; closed-loop users", head]
     for r in report["scenarios"]:
-        print(
+        lines.append(
             f"{r['system']:<16}{r['adapters']:<13}{r['users']:>6}{r['tokens_per_s']:>9}"
             f"{r['ttft_ms_p50']:>10}{r['ttft_ms_p95']:>9}{r['itl_ms_p50']!s:>9}"
             f"{r['itl_ms_p95']!s:>8}{r['peak_rss_mb']:>8}"
         )
-    print("ratios at 32 users, all adapters:", json.dumps(report["ratios"]))
-    print("throughput at 100 users / at 1:", report["scaling_100_vs_1"])
+    lines.append(f"ratios at 32 users, all adapters: {json.dumps(report['ratios'])}")
+    lines.append(f"throughput at 100 users / at 1: {report['scaling_100_vs_1']}")
+    return "\n".join(lines)
 
 
 def int_list(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part]
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser) -> None:
     parser.add_argument("--users", type=int_list, default=[1, 8, 32, 100])
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
@@ -417,32 +405,17 @@ def main(argv=None) -> None:
         metavar="REQUESTS",
         help="instead: RSS with 500 adapters registered and --adapters resident over REQUESTS",
     )
-    args = parser.parse_args(argv)
 
-    setup_django()  # the model, adapters and data come from the site's settings
-    from dataclasses import replace
 
-    from django.conf import settings
-
-    from worker.runtime import engine_config
-
-    config = engine_config()
+def run(args, config, data_dir: Path) -> str:
+    """Run what `args` asks for on `config` (an EngineConfig); return what to print."""
     names = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
-    prompts = load_prompts(Path(settings.LORALAND_DATA_DIR), names[: args.adapters])
+    prompts = load_prompts(data_dir, names[: args.adapters])
     if args.memory:
-        report = run_memory_check(config, list(prompts), 500, args.memory)
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return
-    config = replace(config, max_batch=max(args.users + [config.max_batch]))
+        return json.dumps(run_memory_check(config, list(prompts), 500, args.memory), indent=2)
+    config = replace(config, max_batch=max([*args.users, config.max_batch]))
     rows = run_all(args, config, prompts)
     report = {"new_tokens": args.new_tokens, "scenarios": rows, **ratios(rows, len(prompts))}
     draw(rows, args.plot)
     report["plot"] = str(args.plot)
-    if args.as_json:
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
-    else:
-        print_table(report)
-
-
-if __name__ == "__main__":
-    main()
+    return json.dumps(report, indent=2) if args.as_json else format_table(report)
