@@ -23,16 +23,16 @@ from .lora import LoraStack
 
 @dataclass
 class Rows:
-    """Which rows a forward pass advances: cache slots, start positions, adapter slots."""
+    """Which rows a forward pass advances. Row i lives in cache slot first_slot + i: the
+    engine keeps rows packed, so the rows' caches are a view, never a gather."""
 
-    slots: torch.Tensor  # (B,) cache slot of each row
+    first_slot: int
     positions: torch.Tensor  # (B,) absolute position of each row's first new token
     adapter_slots: torch.Tensor  # (B,) LoraStack slot of each row (0: the base, no LoRA)
 
-    def cache_index(self) -> slice | torch.Tensor:
-        """How to pick the rows' slots out of the cache: a slice (a view) when they are packed."""
-        first, last = int(self.slots.min()), int(self.slots.max()) + 1
-        return slice(first, last) if last - first == len(self.slots) else self.slots
+    @property
+    def slots(self) -> slice:
+        return slice(self.first_slot, self.first_slot + len(self.positions))
 
 
 @dataclass
@@ -40,7 +40,6 @@ class _Pass:
     """What every layer of one forward pass shares."""
 
     rows: Rows
-    picked: slice | torch.Tensor  # the rows' cache slots (Rows.cache_index)
     cache: "KVCache"
     cos: torch.Tensor
     sin: torch.Tensor
@@ -122,7 +121,7 @@ class BatchedForward:
         cos, sin = self.model.model.rotary_emb(hidden, positions)
         # Decode steps (one token per row) keep per-row buffers; prefills gather afresh.
         lora = self.lora.gather(rows.adapter_slots, keep=tokens.shape[1] == 1)
-        step = _Pass(rows, rows.cache_index(), cache, cos, sin, causal_mask(positions), lora)
+        step = _Pass(rows, cache, cos, sin, causal_mask(positions), lora)
         for index, layer in enumerate(self.layers):
             name = f"{self.prefix}.{index}"
             normed = layer.input_layernorm(hidden)
@@ -149,7 +148,7 @@ class BatchedForward:
         k = k.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
         v = v.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rotary(q, step.cos, step.sin), apply_rotary(k, step.cos, step.sin)
-        keys, values = store(step.cache, index, step.rows, step.picked, k, v, step.mask.shape[-1])
+        keys, values = store(step.cache, index, step.rows, k, v, step.mask.shape[-1])
         out = F.scaled_dot_product_attention(q, keys, values, attn_mask=step.mask, enable_gqa=True)
         out = out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim)
         return self._linear(attn.o_proj, f"{name}.o_proj", out, step.lora)
@@ -168,19 +167,20 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     return x * cos + rotated * sin
 
 
-def store(cache: KVCache, index: int, rows: Rows, picked, k, v, span: int):
-    """Write the new keys and values into the rows' slots; return the slots' caches."""
-    keys, values = cache.keys[index], cache.values[index]
+def store(cache: KVCache, index: int, rows: Rows, k, v, span: int):
+    """Write the new keys and values into the rows' slots; return views of the slots' caches."""
+    keys, values = cache.keys[index][rows.slots], cache.values[index][rows.slots]
     batch, _, length, _ = k.shape
     if length == 1:  # decode: one position per row, written in one indexed copy
-        keys[rows.slots, :, rows.positions] = k[:, :, 0]
-        values[rows.slots, :, rows.positions] = v[:, :, 0]
-    else:
+        every_row = torch.arange(batch, device=k.device)
+        keys[every_row, :, rows.positions] = k[:, :, 0]
+        values[every_row, :, rows.positions] = v[:, :, 0]
+    else:  # prefill: every row starts at position 0 or is alone (a chunk)
         for row in range(batch):
-            slot, start = int(rows.slots[row]), int(rows.positions[row])
-            keys[slot, :, start : start + length] = k[row]
-            values[slot, :, start : start + length] = v[row]
-    return keys[picked, :, :span], values[picked, :, :span]
+            start = int(rows.positions[row])
+            keys[row, :, start : start + length] = k[row]
+            values[row, :, start : start + length] = v[row]
+    return keys[:, :, :span], values[:, :, :span]
 
 
 def causal_mask(positions: torch.Tensor) -> torch.Tensor:

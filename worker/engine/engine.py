@@ -87,15 +87,14 @@ class _Request:
     adapter_slot: int | None = None  # LoraStack slot once resident (0: the base model)
     prefilled: int = 0  # prompt tokens already in the cache
     next_token: int = 0  # the token the next decode step feeds in
-    generated: int = 0
-    token_ids: list[int] = field(default_factory=list)
+    token_ids: list[int] = field(default_factory=list)  # generated so far
     first_token_at: float | None = None
     text: list[str] = field(default_factory=list)
 
     @property
     def length(self) -> int:
         """Tokens in this request's cache (the newest token goes in at the next step)."""
-        return self.prefilled + max(self.generated - 1, 0)
+        return self.prefilled + max(len(self.token_ids) - 1, 0)
 
 
 class Engine:
@@ -195,8 +194,6 @@ class Engine:
                 f"The prompt has {len(prompt_ids)} tokens; the model's context holds "
                 f"{self.context_length}.",
             )
-        if request.adapter:
-            self.adapters.path_of(request.adapter)  # unknown names fail now, alone
         return _Request(
             handle=handle,
             prompt_ids=prompt_ids,
@@ -229,8 +226,10 @@ class Engine:
         if future is None:
             self._loads[name] = self._loader.submit(self.adapters.read, name)
             return None
-        if not future.done() or not self.lora.has_room():
+        if not future.done():
             return None
+        if future.exception() is None and not self.lora.has_room():
+            return None  # read, but every slot is busy: wait for one to free
         del self._loads[name]
         try:
             return self.lora.load(future.result())
@@ -271,7 +270,7 @@ class Engine:
         """The next `prefill_chunk` tokens of a long prompt, in the first staging slot."""
         self._prefilling = state
         chunk = state.prompt_ids[state.prefilled : state.prefilled + self.config.prefill_chunk]
-        rows = self._rows([self._staging], [state.prefilled], [state.adapter_slot])
+        rows = self._rows(self._staging, [state.prefilled], [state.adapter_slot])
         self.cache.reserve(state.prefilled + len(chunk))
         logits = self.forward(self._tensor([chunk]), rows, self.cache)
         state.prefilled += len(chunk)
@@ -283,8 +282,7 @@ class Engine:
         """Whole prompts, right-padded into one batch; each row's logits at its last token."""
         width = max(len(s.prompt_ids) for s in group)
         tokens = [s.prompt_ids + [0] * (width - len(s.prompt_ids)) for s in group]
-        slots = range(self._staging, self._staging + len(group))
-        rows = self._rows(slots, [0] * len(group), [s.adapter_slot for s in group])
+        rows = self._rows(self._staging, [0] * len(group), [s.adapter_slot for s in group])
         self.cache.reserve(width)
         last = self._tensor([len(s.prompt_ids) - 1 for s in group])
         logits = self.forward(self._tensor(tokens), rows, self.cache, last=last)
@@ -294,14 +292,11 @@ class Engine:
 
     def _join(self, states: list[_Request], logits: torch.Tensor) -> None:
         """Prefilled requests (staging slots in order) become decoding rows."""
-        finished = []
+        first = len(self._decoding)
         for index, state in enumerate(states):
-            row = len(self._decoding)
-            self.cache.move(self._staging + index, row, state.prefilled)
-            self._decoding.append(state)
-            if self._accept_token(state, logits[index]):
-                finished.append(row)
-        self._remove_rows(finished)
+            self.cache.move(self._staging + index, first + index, state.prefilled)
+        self._decoding += states
+        self._advance(first, logits)
 
     def _next_ready(self) -> _Request | None:
         for state in list(self._waiting):  # _ready may fail (and drop) waiting requests
@@ -314,34 +309,38 @@ class Engine:
         """One forward pass: every decoding row advances by one token."""
         states = self._decoding
         self.peak_batch = max(self.peak_batch, len(states))
-        rows = self._rows(
-            range(len(states)), [s.length for s in states], [s.adapter_slot for s in states]
-        )
+        rows = self._rows(0, [s.length for s in states], [s.adapter_slot for s in states])
         self.cache.reserve(max(s.length for s in states) + 1)
         logits = self.forward(self._tensor([[s.next_token] for s in states]), rows, self.cache)
-        greedy = logits.argmax(dim=-1).tolist()  # one call for the rows that do not sample
+        self._advance(0, logits)
+
+    def _advance(self, first_row: int, logits: torch.Tensor) -> None:
+        """Give rows first_row.. their next token (logits row i is row first_row + i), then
+        take out the rows that finished."""
+        greedy = logits.argmax(dim=-1).tolist()  # one call for every row that does not sample
         done = [
-            i for i, state in enumerate(states) if self._accept_token(state, logits[i], greedy[i])
+            first_row + i
+            for i in range(len(greedy))
+            if self._accept_token(self._decoding[first_row + i], logits[i], greedy[i])
         ]
         self._remove_rows(done)
 
-    def _accept_token(self, state: _Request, logits: torch.Tensor, greedy: int = -1) -> bool:
+    def _accept_token(self, state: _Request, logits: torch.Tensor, greedy: int) -> bool:
         """Sample the next token and stream it; True when the request has finished."""
         params = state.handle.request.params
-        if params.temperature == 0 and greedy >= 0:
+        if params.temperature == 0:
             token = greedy
         else:
             token = sample_next_token(logits, params, state.generator)
         if token == self.tokenizer.eos_token_id and not params.ignore_eos:
             return self._finish(state, "stop")
-        state.generated += 1
         state.token_ids.append(token)
         state.next_token = token
         state.first_token_at = state.first_token_at or time.perf_counter()
         self._emit(state, state.stops.feed(state.detokenizer.push(token)))
         if state.stops.stopped:
             return self._finish(state, "stop")
-        if state.generated >= state.max_new_tokens:
+        if len(state.token_ids) >= state.max_new_tokens:
             return self._finish(state, "length")
         return False
 
@@ -377,8 +376,8 @@ class Engine:
             self._release(state)
             state.handle.put(ErrorEvent("ENGINE_ERROR", message))
 
-    def _rows(self, slots, positions, adapter_slots) -> Rows:
-        return Rows(self._tensor(list(slots)), self._tensor(positions), self._tensor(adapter_slots))
+    def _rows(self, first_slot: int, positions: list[int], adapter_slots: list[int]) -> Rows:
+        return Rows(first_slot, self._tensor(positions), self._tensor(adapter_slots))
 
     def _tensor(self, values) -> torch.Tensor:
         return torch.tensor(values, dtype=torch.long, device=self.config.device)
@@ -399,16 +398,16 @@ class Engine:
             self._emit(state, state.stops.feed(state.detokenizer.flush()))
             self._emit(state, state.stops.finish())
         self._release(state)
-        now = time.perf_counter()
+        now, generated = time.perf_counter(), len(state.token_ids)
         ttft = state.first_token_at and (state.first_token_at - state.handle.submitted_at) * 1000
         state.handle.put(
             DoneEvent(
                 text="".join(state.text),
                 finish_reason=reason,
                 prompt_tokens=len(state.prompt_ids),
-                completion_tokens=state.generated,
+                completion_tokens=generated,
                 ttft_ms=round(ttft, 1) if ttft else None,
-                tokens_per_s=round(state.generated / max(now - state.handle.submitted_at, 1e-9), 1),
+                tokens_per_s=round(generated / max(now - state.handle.submitted_at, 1e-9), 1),
                 token_ids=tuple(state.token_ids),
             )
         )
