@@ -2,6 +2,7 @@
 equal PEFT one request at a time; the adapter LRU under a small cap; stops; broken adapters."""
 
 import shutil
+import threading
 from dataclasses import replace
 
 import pytest
@@ -202,3 +203,26 @@ def test_a_long_prompt_is_prefilled_in_chunks_without_changing_the_answer(demo_c
     chunked = new_engine(demo_config, demo_config.adapter_dir, prefill_chunk=7)
     expected = whole.generate(GenerationRequest(prompt, "webnlg", params)).token_ids
     assert chunked.generate(GenerationRequest(prompt, "webnlg", params)).token_ids == expected
+
+
+def test_a_slow_adapter_read_does_not_hold_up_other_rows(demo_config, adapter_dir, peft_answers):
+    engine = new_engine(demo_config, adapter_dir)
+    params = SamplingParams(max_new_tokens=NEW_TOKENS)
+    fast = GenerationRequest(prompt_of(demo_config, "gsm8k"), "gsm8k", params)
+    engine.generate(fast)  # gsm8k is resident from now on
+    fast_finished, release, seen = threading.Event(), threading.Event(), []
+    read = engine.adapters.read
+
+    def slow_read(name):
+        if name == "webnlg":
+            release.wait(60)  # a slow disk, until the other request is done (or 60 s)
+            seen.append(fast_finished.is_set())
+        return read(name)
+
+    engine.adapters.read = slow_read
+    slow = engine.submit(GenerationRequest(prompt_of(demo_config, "webnlg"), "webnlg", params))
+    assert engine.generate(fast).token_ids == peft_answers["gsm8k"]
+    fast_finished.set()
+    release.set()
+    assert collect(slow)[1].token_ids == peft_answers["webnlg"]
+    assert seen == [True]  # the other request finished while webnlg was still being read
