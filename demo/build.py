@@ -77,7 +77,7 @@ def build_demo(config: DemoConfig, *, force: bool = False) -> None:
 
 def train_adapters(config: DemoConfig, datasets: dict, stamp: dict) -> None:
     # Measured: two processes of one torch thread each were no faster than one process with
-    # two threads (about 20 s per adapter either way), so adapters train one after another.
+    # two threads (measured when an adapter took about 20 s), so adapters train one after another.
     if not datasets:
         return
     from demo import training  # torch and transformers load only when there is work

@@ -43,3 +43,14 @@ def test_a_second_build_changes_nothing(demo_config):
     before = [path.stat().st_mtime_ns for path in outputs]
     build_demo(demo_config)
     assert [path.stat().st_mtime_ns for path in outputs] == before
+
+
+def test_the_build_stamp_follows_the_data():
+    from demo.build import digest
+    from demo.generators import make_splits
+
+    train, test = make_splits("glue_sst2", n_train=5, n_test=2)
+    datasets = {"glue_sst2": {"train": train, "test": test}}
+    before = digest(datasets)
+    train[0] = {**train[0], "output": train[0]["output"] + "!"}
+    assert digest(datasets) != before  # a changed generator rebuilds the base and adapters

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from worker.engine import Engine, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine import Engine, ErrorEvent, GenerationRequest, SamplingParams, TokenEvent
 from worker.engine.model import torch_dtype
 
 MAX_STATIC_BATCH = 32  # PEFT mixed batches: as many rows as the engine decodes together
@@ -144,7 +144,7 @@ def stream_one(engine: Engine, request: GenerationRequest):
             else:
                 gaps.append((now - last) * 1000)
             last = now
-        elif hasattr(event, "code"):
+        elif isinstance(event, ErrorEvent):
             raise RuntimeError(f"{event.code}: {event.message}")
     return ttft or 0.0, gaps, event
 

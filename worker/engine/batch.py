@@ -82,9 +82,6 @@ class KVCache:
             for layer in cache:
                 layer[target, :, :length] = layer[source, :, :length]
 
-    def nbytes(self) -> int:
-        return sum(t.nbytes for t in self.keys + self.values)
-
 
 class BatchedForward:
     def __init__(self, model, lora: LoraStack):

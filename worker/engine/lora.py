@@ -210,9 +210,6 @@ class LoraStack:
         self._a[name] = torch.zeros(slots, self.rank, module.in_features, **options)
         self._b[name] = torch.zeros(slots, module.out_features, self.rank, **options)
 
-    def nbytes(self) -> int:
-        return sum(t.nbytes for t in (*self._a.values(), *self._b.values()))
-
     # --- the forward pass -----------------------------------------------------------------
     def gather(self, adapter_slots: torch.Tensor, keep: bool = True):
         """Each row's A and B (transposed) for every module, or None when no row has LoRA.
