@@ -32,6 +32,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 prepare: install
+	mkdir -p var  # the default SQLite database lives there
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py build_demo
 
