@@ -54,3 +54,26 @@ def test_the_build_stamp_follows_the_data():
     before = digest(datasets)
     train[0] = {**train[0], "output": train[0]["output"] + "!"}
     assert digest(datasets) != before  # a changed generator rebuilds the base and adapters
+
+
+def test_the_answer_only_loss_equals_the_full_models_loss(demo_config):
+    """answer_loss applies the output layer to answer positions only; the number must not
+    change, only the work."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from demo.generators import render_prompt
+    from demo.training import answer_loss, collate, encode_example, full_loss
+
+    tokenizer = AutoTokenizer.from_pretrained(demo_config.base_dir)
+    base = AutoModelForCausalLM.from_pretrained(demo_config.base_dir)
+    model = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"]))
+    rows = [json.loads(line) for line in (demo_config.data_dir / "glue_sst2/test.jsonl").open()]
+    examples = [
+        encode_example(tokenizer, render_prompt("glue_sst2", r["inputs"]), r["output"])
+        for r in rows[:6]
+    ]
+    batch = collate(examples, tokenizer.pad_token_id)  # rows of different lengths: padding
+    with torch.no_grad():
+        assert answer_loss(model, batch).item() == pytest.approx(full_loss(model, batch).item())
