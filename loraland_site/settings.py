@@ -128,6 +128,12 @@ LORALAND_STREAM_INTERVAL_MS = env.int("LORALAND_STREAM_INTERVAL_MS", default=50)
 LORALAND_MAX_BATCH = env.int("LORALAND_MAX_BATCH", default=32)
 # Adapters kept on the device (LRU); the others are read from LORALAND_ADAPTER_DIR on demand.
 LORALAND_MAX_ACTIVE_ADAPTERS = env.int("LORALAND_MAX_ACTIVE_ADAPTERS", default=32)
+# Adapter uploads (playground/adapters.py) above these limits are refused. Archives are also
+# capped in unpacked size and member count (zip bombs), from their headers and while extracting.
+LORALAND_MAX_RANK = env.int("LORALAND_MAX_RANK", default=64)
+LORALAND_MAX_ADAPTER_MB = env.int("LORALAND_MAX_ADAPTER_MB", default=512)
+LORALAND_MAX_UNPACKED_MB = env.int("LORALAND_MAX_UNPACKED_MB", default=1024)
+LORALAND_MAX_ARCHIVE_MEMBERS = env.int("LORALAND_MAX_ARCHIVE_MEMBERS", default=64)
 # What `manage.py serve` hands on to daphne and the worker it starts (they read these same
 # settings from it); serve adds REDIS_URL when it starts a private redis-server.
 SERVE_CHILD_ENV = dict(os.environ)
