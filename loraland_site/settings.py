@@ -138,11 +138,26 @@ LORALAND_MAX_ARCHIVE_MEMBERS = env.int("LORALAND_MAX_ARCHIVE_MEMBERS", default=6
 # settings from it); serve adds REDIS_URL when it starts a private redis-server.
 SERVE_CHILD_ENV = dict(os.environ)
 
+# --- The reference model (GPT-4 or any OpenAI-compatible API) ------------------------------
+# Base URL of the API, up to and including /v1 (e.g. https://api.openai.com/v1); empty: none.
+LORALAND_REFERENCE_URL = env.str("LORALAND_REFERENCE_URL", default="")
+LORALAND_REFERENCE_MODEL = env.str("LORALAND_REFERENCE_MODEL", default="gpt-4")
+LORALAND_REFERENCE_API_KEY = env.str("LORALAND_REFERENCE_API_KEY", default="")
+LORALAND_REFERENCE_CONNECT_TIMEOUT_S = env.float(
+    "LORALAND_REFERENCE_CONNECT_TIMEOUT_S", default=5.0
+)
+# The longest wait for the next piece of the stream, not for the whole answer.
+LORALAND_REFERENCE_READ_TIMEOUT_S = env.float("LORALAND_REFERENCE_READ_TIMEOUT_S", default=30.0)
+# True: the completion-style prompt goes as one user message to /chat/completions;
+# false: as the prompt of the legacy /completions endpoint.
+LORALAND_REFERENCE_CHAT = env.bool("LORALAND_REFERENCE_CHAT", default=True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}},
+    # httpx logs every request to the reference model at INFO.
+    "loggers": {"daphne": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

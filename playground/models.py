@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 
 from django.db import models
@@ -126,3 +127,39 @@ class EvaluationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.slug} {self.model_kind} #{self.index}: {self.score:.2f}"
+
+
+def prompt_digest(prompt: str) -> str:
+    return hashlib.sha256(prompt.encode()).hexdigest()
+
+
+class ReferenceOutput(models.Model):
+    """A reference model's (e.g. GPT-4's) answer to one prompt, imported or fetched live.
+
+    Looked up by task and prompt through the prompt's SHA-256: a PostgreSQL B-tree index
+    cannot hold a long prompt itself (rows over ~2.7 kB are refused).
+    """
+
+    class Source(models.TextChoices):
+        IMPORT = "import"  # manage.py import_reference
+        LIVE = "live"  # fetched from the configured endpoint (evaluate)
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reference_outputs")
+    prompt = models.TextField()
+    prompt_sha256 = models.CharField(max_length=64, editable=False)
+    inputs = models.JSONField(default=dict, blank=True, help_text="empty when imported as a prompt")
+    output = models.TextField()
+    model_name = models.CharField(max_length=128)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.IMPORT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["task", "prompt_sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} {self.model_name} ({self.source})"
+
+    def save(self, *args, **kwargs):
+        self.prompt_sha256 = prompt_digest(self.prompt)
+        super().save(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef
 
-from .models import Adapter, Generation, Task
+from .models import Adapter, Generation, ReferenceOutput, Task, prompt_digest
 
 
 def task_list():
@@ -23,6 +23,14 @@ def conversation_for(*, task: Task, session_key: str | None, limit: int = 50) ->
         return []
     rows = Generation.objects.filter(task=task, session_key=session_key).order_by("-created_at")
     return [generation_as_dict(g) for g in reversed(rows[:limit])]
+
+
+def reference_output_for(*, task: Task, prompt: str) -> ReferenceOutput | None:
+    """The newest stored reference answer to exactly this prompt of this task, if any."""
+    matches = ReferenceOutput.objects.filter(
+        task=task, prompt_sha256=prompt_digest(prompt), prompt=prompt
+    )
+    return matches.order_by("-created_at", "-id").first()
 
 
 def generation_as_dict(generation: Generation) -> dict:

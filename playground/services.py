@@ -1,6 +1,9 @@
-"""Every write to Task, Adapter and Generation rows, and every enqueue of work, happens here."""
+"""Every write to Task, Adapter, Generation and ReferenceOutput rows, and every enqueue of work,
+happens here."""
 
+import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from django.conf import settings
@@ -10,8 +13,17 @@ from django.utils import timezone
 from worker import cancel
 from worker.engine import GenerationError
 
-from .models import Adapter, EvaluationResult, EvaluationRun, Generation, Task
-from .prompts import render_prompt, validate_params
+from . import reference
+from .models import (
+    Adapter,
+    EvaluationResult,
+    EvaluationRun,
+    Generation,
+    ReferenceOutput,
+    Task,
+    prompt_digest,
+)
+from .prompts import render_prompt, template_fields, validate_params
 from .tokens import prompt_token_count
 
 
@@ -33,7 +45,9 @@ def generation_create(
     adapter_name = adapter_for(task, model_kind)
     prompt = prompt_from(task, inputs, prompt)
     checked = validate_params(params, max_new_tokens_limit=settings.LORALAND_MAX_NEW_TOKENS)
-    check_prompt_length(prompt)
+    is_reference = model_kind == Generation.ModelKind.REFERENCE
+    # Our base model's context says nothing about the reference model's.
+    check_prompt_length(prompt, count_tokens=not is_reference)
     generation = Generation.objects.create(
         id=generation_id or uuid.uuid4(),
         task=task,
@@ -45,7 +59,8 @@ def generation_create(
         prompt=prompt,
         params=asdict(checked),
     )
-    transaction.on_commit(lambda: enqueue_generation(generation.id))
+    enqueue = enqueue_reference if is_reference else enqueue_generation
+    transaction.on_commit(lambda: enqueue(generation.id))
     return generation
 
 
@@ -60,7 +75,8 @@ def adapter_for(task: Task, model_kind: str) -> str | None:
             )
         return adapter.name
     if model_kind == Generation.ModelKind.REFERENCE:
-        raise GenerationError("REFERENCE_UNAVAILABLE", "No reference model is configured.")
+        reference.reference_config()  # fail now, saying how to configure one, if there is none
+        return None
     raise GenerationError("INVALID_MODEL", "model must be finetuned, base or reference.")
 
 
@@ -74,12 +90,14 @@ def prompt_from(task: Task, inputs, prompt) -> str:
     return prompt
 
 
-def check_prompt_length(prompt: str) -> None:
+def check_prompt_length(prompt: str, *, count_tokens: bool = True) -> None:
     limit = settings.LORALAND_MAX_PROMPT_CHARS
     if len(prompt) > limit:
         raise GenerationError(
             "PROMPT_TOO_LONG", f"The prompt has {len(prompt)} characters; the limit is {limit}."
         )
+    if not count_tokens:
+        return
     tokens, context = prompt_token_count(prompt)
     if tokens is not None and context and tokens >= context:
         raise GenerationError(
@@ -95,6 +113,15 @@ def enqueue_generation(generation_id) -> None:
         tasks.run_in_process(str(generation_id))
     else:
         tasks.generate.apply_async(args=[str(generation_id)], queue="inference")
+
+
+def enqueue_reference(generation_id) -> None:
+    from worker import tasks
+
+    if settings.LORALAND_IN_PROCESS:
+        tasks.run_in_process(str(generation_id), task=tasks.generate_reference)
+    else:
+        tasks.generate_reference.apply_async(args=[str(generation_id)], queue="inference")
 
 
 def generation_cancel(*, generation_id, session_key: str) -> None:
@@ -208,3 +235,128 @@ def evaluation_summary(results: dict) -> dict:
         values = [scores[model] for scores in per_task.values() if model in scores]
         mean[model] = round(sum(values) / len(values), 4)
     return {"tasks": per_task, "mean": mean}
+
+
+# --- Reference answers (GPT-4 or another OpenAI-compatible model) ---------------------------
+IMPORT_KEYS = ("task", "inputs", "prompt", "output", "model")
+
+
+class ReferenceImportError(Exception):
+    """Some lines of an import file are bad; `problems` names each one by its line number."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} bad line(s)")
+        self.problems = problems
+
+
+def reference_outputs_import(*, lines: Iterable[str]) -> int:
+    """Check every line first, then store them all in one transaction, or none of them.
+
+    A line: {"task": slug, "inputs": {field: text} or "prompt": text, "output": text,
+    "model": name}. Importing the same answer again replaces it rather than adding a copy.
+    """
+    tasks = {task.slug: task for task in Task.objects.all()}
+    outputs, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue  # a blank line (the file's last newline, a spacer) holds nothing
+        try:
+            outputs.append(reference_output_from_line(line, tasks))
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}")
+    if problems:
+        raise ReferenceImportError(problems)
+    with transaction.atomic():
+        for output in outputs:
+            ReferenceOutput.objects.filter(
+                task=output.task,
+                prompt_sha256=output.prompt_sha256,
+                model_name=output.model_name,
+                source=output.source,
+            ).delete()
+        ReferenceOutput.objects.bulk_create(outputs)
+    return len(outputs)
+
+
+def reference_output_from_line(line: str, tasks: dict[str, Task]) -> ReferenceOutput:
+    """An unsaved ReferenceOutput, or ValueError saying what is wrong with the line."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    check_import_keys(data)
+    task = tasks.get(data["task"]) if isinstance(data["task"], str) else None
+    if task is None:
+        raise ValueError(f"unknown task {data['task']!r}")
+    prompt = import_prompt(task, data)
+    return ReferenceOutput(
+        task=task,
+        prompt=prompt,
+        prompt_sha256=prompt_digest(prompt),  # bulk_create skips save(), which sets it
+        inputs=data.get("inputs") or {},
+        output=import_text(data, "output"),
+        model_name=import_text(data, "model")[:128],
+        source=ReferenceOutput.Source.IMPORT,
+    )
+
+
+def check_import_keys(data: dict) -> None:
+    missing = [key for key in ("task", "output", "model") if key not in data]
+    unknown = sorted(set(data) - set(IMPORT_KEYS))
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    if unknown:
+        raise ValueError(
+            f"unknown key(s) {', '.join(unknown)}; a line has task, inputs or prompt, output, model"
+        )
+    if "inputs" in data and "prompt" in data:
+        raise ValueError("has both inputs and prompt; give one of them")
+    if "inputs" not in data and "prompt" not in data:
+        raise ValueError("needs inputs (the task's fields) or a prompt")
+
+
+def import_prompt(task: Task, data: dict) -> str:
+    if "prompt" in data:
+        return import_text(data, "prompt")
+    inputs, fields = data["inputs"], template_fields(task.prompt_template)
+    if not isinstance(inputs, dict):
+        raise ValueError("inputs must be an object of field: text")
+    mismatch = fields_mismatch(fields, inputs)
+    if mismatch:
+        raise ValueError(
+            f"inputs do not match {task.slug}'s fields ({', '.join(fields)}): {mismatch}"
+        )
+    empty = [f for f in fields if not isinstance(inputs[f], str) or not inputs[f].strip()]
+    if empty:
+        raise ValueError(f"inputs: {', '.join(empty)} must be non-empty text")
+    return render_prompt(task.prompt_template, inputs)
+
+
+def fields_mismatch(fields: list[str], inputs: dict) -> str:
+    missing = [f for f in fields if f not in inputs]
+    unknown = sorted(set(inputs) - set(fields))
+    problems = [f"missing {', '.join(missing)}"] if missing else []
+    problems += [f"no field {', '.join(unknown)}"] if unknown else []
+    return "; ".join(problems)
+
+
+def import_text(data: dict, key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key} must be non-empty text")
+    return value
+
+
+def reference_output_save(
+    *, task: Task, prompt: str, inputs: dict, output: str, model_name: str, source: str
+) -> ReferenceOutput:
+    return ReferenceOutput.objects.create(
+        task=task,
+        prompt=prompt,
+        inputs=inputs,
+        output=output,
+        model_name=model_name[:128],
+        source=source,
+    )

@@ -72,7 +72,7 @@ def test_it_refuses_bad_requests_and_stores_nothing(catalog, no_enqueue):
     assert error_code(task_slug="nope") == "UNKNOWN_TASK"
     assert error_code(task_slug=["glue_sst2"]) == "UNKNOWN_TASK"
     assert error_code(model_kind="gpt-5") == "INVALID_MODEL"
-    assert error_code(model_kind="reference") == "REFERENCE_UNAVAILABLE"
+    assert error_code(model_kind="reference") == "REFERENCE_NOT_CONFIGURED"
     assert error_code(task_slug="boolq") == "ADAPTER_NOT_FOUND"  # not built in the test demo
     assert error_code(inputs={"text": "x"}) == "MISSING_FIELDS"
     assert error_code(params={"top_p": 2}) == "INVALID_PARAMS"

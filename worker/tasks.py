@@ -1,16 +1,25 @@
-"""Celery glue, kept thin: load the row, submit to the engine, publish chunks, save the result."""
+"""Celery glue, kept thin: load the row, submit to the engine (or call the reference model's
+API), publish chunks, save the result."""
 
 import logging
 import threading
 import time
+from contextlib import closing
 
 from celery import shared_task
 from celery.signals import worker_init
 from django.conf import settings
 
 from playground import services
+from playground.reference import ReferenceStream
 from worker import cancel
-from worker.engine import DoneEvent, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine import (
+    DoneEvent,
+    GenerationError,
+    GenerationRequest,
+    SamplingParams,
+    TokenEvent,
+)
 from worker.publish import ChunkCoalescer, Publisher
 from worker.runtime import get_engine
 
@@ -26,12 +35,22 @@ def load_engine_at_start(**_):
 
 @shared_task(name="worker.tasks.generate")
 def generate(generation_id: str) -> None:
+    run_generation(generation_id, stream_generation)
+
+
+@shared_task(name="worker.tasks.generate_reference")
+def generate_reference(generation_id: str) -> None:
+    """The reference model's answer, from its OpenAI-compatible API; never touches the engine."""
+    run_generation(generation_id, stream_reference)
+
+
+def run_generation(generation_id: str, stream) -> None:
     generation = services.generation_start(generation_id=generation_id)
     if generation is None:
         return  # cancelled or deleted while queued
     publisher = Publisher(generation_id)
     try:
-        stream_generation(generation, publisher)
+        stream(generation, publisher)
     except Exception as exc:  # tell the browser rather than leave it waiting
         log.exception("generation %s failed", generation_id)
         fail(publisher, generation_id, "WORKER_ERROR", f"The worker failed: {exc}")
@@ -48,30 +67,68 @@ def stream_generation(generation, publisher: Publisher) -> None:
             params=SamplingParams(**generation.params),
         )
     )
-    chunks = ChunkCoalescer(settings.LORALAND_STREAM_INTERVAL_MS / 1000)
+    tokens = TokenSender(gid, publisher)
     watch = CancelWatcher(gid, handle)
-    sent_text = []
-
-    def send_token(text: str) -> None:
-        if text:
-            sent_text.append(text)
-            publisher.send("token", {"generation_id": gid, "text": text})
 
     def while_waiting() -> None:
         watch.check()
-        send_token(chunks.take_if_due())
+        tokens.send_if_due()
 
     for event in handle.events(on_idle=while_waiting):
         watch.check()
         if isinstance(event, TokenEvent):
-            send_token(chunks.add(event.text))
+            tokens.add(event.text)
             continue
-        send_token(chunks.take())  # Done or Error: flush what is held back first
+        tokens.flush()  # Done or Error: send what is held back first
         if isinstance(event, DoneEvent):
             services.generation_finish(generation_id=gid, done=event)
             publisher.send("done", done_payload(gid, event))
         else:
-            fail(publisher, gid, event.code, event.message, partial_text="".join(sent_text))
+            fail(publisher, gid, event.code, event.message, partial_text=tokens.text)
+
+
+def stream_reference(generation, publisher: Publisher) -> None:
+    gid = str(generation.id)
+    tokens = TokenSender(gid, publisher)
+    stop = CancelFlag()
+    watch = CancelWatcher(gid, stop)
+    clock = StreamClock()
+    try:
+        stream = ReferenceStream(generation.prompt, generation.params)
+        # Leaving the loop early closes the connection, so the API stops generating too.
+        with closing(iter(stream)) as deltas:
+            for text in deltas:
+                watch.check()  # between chunks: a stalled API is ended by the read timeout
+                if stop.cancelled:
+                    break
+                clock.tick()
+                tokens.add(text)
+    except GenerationError as exc:
+        tokens.flush()
+        fail(publisher, gid, exc.code, exc.message, partial_text=tokens.text)
+        return
+    tokens.flush()
+    done = reference_done(stream, tokens.text, clock, cancelled=stop.cancelled)
+    services.generation_finish(generation_id=gid, done=done)
+    publisher.send("done", done_payload(gid, done))
+
+
+def reference_done(stream: ReferenceStream, text: str, clock, cancelled: bool) -> DoneEvent:
+    """The reference's answer in the engine's terms; its own token counts when it sent them."""
+    usage = stream.usage or {}
+    completion_tokens = usage.get("completion_tokens") or clock.deltas
+    if cancelled:
+        finish_reason = "cancelled"
+    else:
+        finish_reason = "length" if stream.finish_reason == "length" else "stop"
+    return DoneEvent(
+        text=text,
+        finish_reason=finish_reason,
+        prompt_tokens=usage.get("prompt_tokens"),  # None: the API did not say
+        completion_tokens=completion_tokens,
+        ttft_ms=clock.ttft_ms(),
+        tokens_per_s=clock.per_second(completion_tokens),
+    )
 
 
 def fail(publisher: Publisher, gid: str, code: str, message: str, partial_text: str = "") -> None:
@@ -92,6 +149,60 @@ def done_payload(generation_id: str, done: DoneEvent) -> dict:
     }
 
 
+class TokenSender:
+    """Sends text as `token` frames, at most one per stream interval, and keeps what it sent."""
+
+    def __init__(self, generation_id: str, publisher: Publisher):
+        self.generation_id, self.publisher = generation_id, publisher
+        self.chunks = ChunkCoalescer(settings.LORALAND_STREAM_INTERVAL_MS / 1000)
+        self.sent: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.send(self.chunks.add(text))
+
+    def send_if_due(self) -> None:
+        self.send(self.chunks.take_if_due())
+
+    def flush(self) -> None:
+        self.send(self.chunks.take())
+
+    def send(self, text: str) -> None:
+        if text:
+            self.sent.append(text)
+            self.publisher.send("token", {"generation_id": self.generation_id, "text": text})
+
+    @property
+    def text(self) -> str:
+        return "".join(self.sent)
+
+
+class StreamClock:
+    """Time to first chunk and chunks per second, measured from the start as the engine does."""
+
+    def __init__(self):
+        self.started, self.first, self.deltas = time.perf_counter(), None, 0
+
+    def tick(self) -> None:
+        self.deltas += 1
+        if self.first is None:
+            self.first = time.perf_counter()
+
+    def ttft_ms(self) -> float | None:
+        return None if self.first is None else round((self.first - self.started) * 1000, 1)
+
+    def per_second(self, count: int) -> float:
+        return round(count / max(time.perf_counter() - self.started, 1e-9), 1)
+
+
+class CancelFlag:
+    """What CancelWatcher cancels when there is no engine request: the reference's loop."""
+
+    cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
 class CancelWatcher:
     """Polls the shared cancel flag at most every CANCEL_CHECK_S and cancels the engine request."""
 
@@ -107,6 +218,6 @@ class CancelWatcher:
             self.handle.cancel()
 
 
-def run_in_process(generation_id: str) -> None:
+def run_in_process(generation_id: str, task=generate) -> None:
     """No Redis: run the same task code on a thread of this (web) process."""
-    threading.Thread(target=generate.apply, args=([generation_id],), daemon=True).start()
+    threading.Thread(target=task.apply, args=([generation_id],), daemon=True).start()

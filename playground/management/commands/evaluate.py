@@ -1,4 +1,8 @@
-"""`manage.py evaluate`: score base / fine-tuned (/ reference) on each task's test split."""
+"""`manage.py evaluate`: score base / fine-tuned / reference on each task's test split.
+
+The reference's answers are the stored ones (`import_reference`, or fetched by an earlier
+run), else the configured OpenAI-compatible endpoint's.
+"""
 
 import json
 import sys
@@ -9,8 +13,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from playground import services
-from playground.models import Task
+from playground import reference, selectors, services
+from playground.models import ReferenceOutput, Task
+from worker.engine import GenerationError
 
 MODEL_CHOICES = ("base", "finetuned", "reference")
 
@@ -40,12 +45,14 @@ class Command(BaseCommand):
         model_kinds = parse_models(models)
         tasks = tasks or list(Task.objects.values_list("slug", flat=True))
         splits = {slug: read_test_split(slug, limit) for slug in tasks}
-        if "reference" in model_kinds:
-            # Issue 5 adds the OpenAI-compatible reference client; until then it is skipped.
-            self.stderr.write("reference: no reference model is configured; skipped")
-            model_kinds = [m for m in model_kinds if m != "reference"]
         started = time.perf_counter()
-        results = score_all(splits, model_kinds, batch_size)
+        ours = [m for m in model_kinds if m != "reference"]
+        outputs = generate_all(splits, ours, batch_size)
+        if "reference" in model_kinds and not self.add_reference(outputs, splits):
+            model_kinds = ours
+        if not model_kinds:
+            raise CommandError("nothing was evaluated")
+        results = score_all(splits, outputs)
         run = services.evaluation_run_save(
             model_kinds=model_kinds,
             results=results,
@@ -57,6 +64,79 @@ class Command(BaseCommand):
         else:
             self.stdout.write(format_table(run.summary, model_kinds))
             self.stdout.write(f"run {run.pk}: {run.duration_s} s")
+
+    def add_reference(self, outputs: dict, splits: dict) -> bool:
+        """Put the reference's answers into outputs for the tasks that have them all."""
+        answers = ReferenceAnswers()
+        for slug, split in splits.items():
+            texts = answers.for_task(slug, split["rows"])
+            if texts is not None:
+                outputs[slug]["reference"] = texts
+        for note in answers.notes:
+            self.stderr.write(f"reference: {note}")
+        if answers.unanswered:
+            self.stderr.write(
+                f"reference: skipped {', '.join(answers.unanswered)}: no stored answers and "
+                + answers.why_no_calls()
+            )
+        return any("reference" in by_model for by_model in outputs.values())
+
+
+class ReferenceAnswers:
+    """Stored answers first (imported, or fetched by an earlier run), then the configured
+    endpoint for the rest; each fetched answer is stored, so a rerun costs no second call.
+
+    A task is scored only when every example has an answer: the mean must cover the same
+    examples as the other models'. `notes` and `unanswered` say what was skipped and why.
+    """
+
+    def __init__(self):
+        self.can_call = reference.is_configured()
+        # Greedy, as the other models are evaluated; the longest answer a visitor may ask for.
+        self.params = {"max_new_tokens": settings.LORALAND_MAX_NEW_TOKENS, "temperature": 0.0}
+        self.notes: list[str] = []  # why calls stopped
+        self.unanswered: list[str] = []  # "slug (n of m examples)" skipped for lack of answers
+
+    def for_task(self, slug: str, rows: list[dict]) -> list[str] | None:
+        task = Task.objects.get(slug=slug)
+        answers = [stored_answer(task, row["prompt"]) for row in rows]
+        missing = [i for i, answer in enumerate(answers) if answer is None]
+        if missing and not self.can_call:
+            self.unanswered.append(f"{slug} ({len(missing)} of {len(rows)} examples)")
+            return None
+        for i in missing:
+            answers[i] = self.fetch(task, rows[i])
+            if answers[i] is None:
+                return None
+        return answers
+
+    def why_no_calls(self) -> str:
+        if reference.is_configured():
+            return "the reference model failed (see above)"
+        return f"no reference model is configured: {reference.HOW_TO_CONFIGURE}"
+
+    def fetch(self, task: Task, row: dict) -> str | None:
+        try:
+            output = reference.complete(row["prompt"], self.params)
+        except GenerationError as exc:
+            self.notes.append(f"{task.slug}: {exc.message} No more calls in this run.")
+            self.can_call = False
+            self.unanswered.append(task.slug)
+            return None
+        services.reference_output_save(
+            task=task,
+            prompt=row["prompt"],
+            inputs=row["inputs"],
+            output=output,
+            model_name=settings.LORALAND_REFERENCE_MODEL,
+            source=ReferenceOutput.Source.LIVE,
+        )
+        return output
+
+
+def stored_answer(task: Task, prompt: str) -> str | None:
+    stored = selectors.reference_output_for(task=task, prompt=prompt)
+    return None if stored is None else stored.output
 
 
 def parse_models(text: str) -> list[str]:
@@ -80,24 +160,34 @@ def read_test_split(slug: str, limit: int | None) -> dict:
     return {"rows": rows[:limit] if limit else rows, "train_answers": answers}
 
 
-def score_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:
+def generate_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:
+    """{slug: {model: [output per test row]}} for our own models (base, fine-tuned)."""
+    if not model_kinds:
+        return {slug: {} for slug in splits}  # reference only: no need to load the base model
     from demo.evaluation import BatchGenerator, generate_for_task
-    from demo.metrics import score
 
     generator = BatchGenerator(Path(settings.LORALAND_BASE_MODEL))
-    metric_of = dict(Task.objects.values_list("slug", "metric"))
-    results = {}
-    for slug, split in tqdm(splits.items(), desc="evaluate", unit="task", file=sys.stderr):
-        rows = split["rows"]
-        outputs = generate_for_task(
+    return {
+        slug: generate_for_task(
             generator,
             Path(settings.LORALAND_ADAPTER_DIR),
             slug,
-            [r["prompt"] for r in rows],
+            [r["prompt"] for r in split["rows"]],
             split["train_answers"],
             model_kinds,
             batch_size,
         )
+        for slug, split in tqdm(splits.items(), desc="evaluate", unit="task", file=sys.stderr)
+    }
+
+
+def score_all(splits: dict, outputs: dict) -> dict:
+    from demo.metrics import score
+
+    metric_of = dict(Task.objects.values_list("slug", "metric"))
+    results = {}
+    for slug, split in splits.items():
+        rows = split["rows"]
         results[slug] = {
             model: [
                 {
@@ -108,7 +198,7 @@ def score_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:
                 }
                 for r, out in zip(rows, texts, strict=True)
             ]
-            for model, texts in outputs.items()
+            for model, texts in outputs[slug].items()
         }
     return results
 

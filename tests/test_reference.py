@@ -1,0 +1,238 @@
+"""The reference model client and the reference generation path, against a local
+OpenAI-compatible streaming server (tests/openai_server.py) standing in for GPT-4."""
+
+import socket
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+
+from loraland_site.asgi import application
+from playground import services
+from playground.models import Generation
+from playground.reference import ReferenceStream, complete
+from worker.engine import GenerationError
+
+from .openai_server import serving_as_reference
+
+PROMPT = "### Sentence: a warm and funny film\n### Class:"
+
+
+@pytest.fixture
+def openai_server(settings):
+    with serving_as_reference(settings) as server:
+        yield server
+
+
+@pytest.fixture
+def tasks(db):
+    """The 25 tasks of the catalog; no demo model needed, the reference answers instead."""
+    call_command("load_tasks", verbosity=0)
+
+
+def error_of(prompt=PROMPT, params=None) -> GenerationError:
+    with pytest.raises(GenerationError) as caught:
+        list(ReferenceStream(prompt, params))
+    return caught.value
+
+
+# --- the client -----------------------------------------------------------------------------
+def test_deltas_arrive_in_order_and_join_to_the_answer(openai_server):
+    stream = ReferenceStream(PROMPT, {"max_new_tokens": 64})
+    deltas = list(stream)
+    assert deltas == openai_server.deltas() and len(deltas) > 5
+    assert "".join(deltas) == openai_server.answer
+    assert stream.finish_reason == "stop"
+    assert stream.usage["completion_tokens"] == len(deltas)
+
+
+def test_it_sends_the_prompt_as_one_user_message_with_the_model_and_params(openai_server):
+    params = {"max_new_tokens": 3, "temperature": 0.5, "top_p": 0.9, "seed": 7, "stop": ("\n",)}
+    stream = ReferenceStream(PROMPT, params)
+    assert "".join(stream) == "".join(openai_server.deltas()[:3])
+    assert stream.finish_reason == "length"
+    request = openai_server.requests[-1]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["Authorization"] == f"Bearer {openai_server.api_key}"
+    body = request["body"]
+    assert body["messages"] == [{"role": "user", "content": PROMPT}]
+    assert body["model"] == "gpt-4" and body["stream"] is True
+    assert (body["max_tokens"], body["temperature"], body["top_p"], body["seed"]) == (
+        3,
+        0.5,
+        0.9,
+        7,
+    )
+    assert body["stop"] == ["\n"] and "max_new_tokens" not in body
+
+
+def test_the_legacy_completions_endpoint_gets_the_bare_prompt(openai_server, settings):
+    settings.LORALAND_REFERENCE_CHAT = False
+    assert complete(PROMPT, {"max_new_tokens": 64}) == openai_server.answer
+    request = openai_server.requests[-1]
+    assert request["path"] == "/v1/completions" and request["body"]["prompt"] == PROMPT
+
+
+def test_a_refused_api_key_says_so(openai_server, settings):
+    settings.LORALAND_REFERENCE_API_KEY = "sk-wrong"
+    error = error_of()
+    assert error.code == "REFERENCE_AUTH"
+    assert "API key was refused" in error.message
+    assert "Incorrect API key provided" in error.message  # the API's own words
+    assert "LORALAND_REFERENCE_API_KEY" in error.message
+
+
+def test_rate_limiting_says_when_to_try_again(openai_server):
+    openai_server.mode = "rate_limit"
+    error = error_of()
+    assert error.code == "REFERENCE_RATE_LIMITED"
+    assert "rate limit" in error.message.lower() and "Try again in 7 s" in error.message
+
+
+def test_a_silent_server_times_out_after_the_read_timeout(openai_server, settings):
+    settings.LORALAND_REFERENCE_READ_TIMEOUT_S = 0.3
+    openai_server.mode = "stall"
+    started = time.monotonic()
+    error = error_of()
+    assert error.code == "REFERENCE_TIMEOUT" and "0.3 s" in error.message
+    assert time.monotonic() - started < 5
+
+
+def test_a_closed_port_is_reported_as_unreachable(settings):
+    with socket.socket() as s:  # a port nothing listens on once this socket is closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.LORALAND_REFERENCE_URL = f"http://127.0.0.1:{port}/v1"
+    error = error_of()
+    assert error.code == "REFERENCE_UNREACHABLE"
+    assert f"127.0.0.1:{port}" in error.message and "refused" in error.message
+
+
+def test_no_configuration_says_which_settings_to_set(settings):
+    settings.LORALAND_REFERENCE_URL = ""
+    error = error_of()
+    assert error.code == "REFERENCE_NOT_CONFIGURED"
+    assert "LORALAND_REFERENCE_URL" in error.message
+    assert "LORALAND_REFERENCE_API_KEY" in error.message
+    settings.LORALAND_REFERENCE_URL = "api.openai.com/v1"
+    assert error_of().code == "REFERENCE_NOT_CONFIGURED"
+
+
+def test_other_http_errors_and_broken_streams_are_named(openai_server):
+    openai_server.mode = "server_error"
+    error = error_of()
+    assert error.code == "REFERENCE_ERROR" and "HTTP 500" in error.message
+    assert "The server had an error" in error.message
+    openai_server.mode = "bad_json"
+    assert error_of().code == "REFERENCE_BAD_STREAM"
+
+
+# --- reference generations ------------------------------------------------------------------
+def test_without_a_reference_model_a_reference_generation_fails_fast(tasks, settings):
+    settings.LORALAND_REFERENCE_URL = ""
+    with pytest.raises(GenerationError) as caught:
+        services.generation_create(
+            task_slug="glue_sst2", model_kind="reference", inputs={"sentence": "fine"}
+        )
+    assert caught.value.code == "REFERENCE_NOT_CONFIGURED"
+    assert "LORALAND_REFERENCE_URL" in caught.value.message
+    assert Generation.objects.count() == 0
+
+
+def test_a_reference_generation_is_queued_for_the_reference_task(
+    tasks, openai_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(services, "enqueue_reference", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = services.generation_create(
+            task_slug="glue_sst2", model_kind="reference", inputs={"sentence": "fine"}
+        )
+    assert (generation.model_kind, generation.adapter_name) == ("reference", "")
+    assert queued == [generation.id]
+
+
+@pytest.fixture
+async def ws(openai_server):
+    """A WebSocket on the site, in-process mode: the Celery task runs on a thread of this
+    process and streams through the in-memory channel layer, as without Redis."""
+    await database_sync_to_async(call_command)("load_tasks", verbosity=0)
+    communicator = WebsocketCommunicator(
+        application, "/ws/generate/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    yield communicator
+    await communicator.disconnect()
+
+
+async def generate(ws, **extra) -> list[dict]:
+    await ws.send_json_to(
+        {
+            "type": "generate",
+            "task": "glue_sst2",
+            "model": "reference",
+            "inputs": {"sentence": "a warm and funny film"},
+            "params": {"max_new_tokens": 64},
+            **extra,
+        }
+    )
+    frames = [await ws.receive_json_from(timeout=20)]
+    while frames[-1]["type"] not in ("done", "error"):
+        frames.append(await ws.receive_json_from(timeout=20))
+    return frames
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_reference_answer_streams_to_the_browser_and_is_saved(ws, openai_server):
+    started, *tokens, done = await generate(ws, client_ref="ref-1")
+    assert started["type"] == "started" and started["model"] == "reference"
+    assert all(t["type"] == "token" for t in tokens) and len(tokens) >= 2
+    assert done["type"] == "done" and done["finish_reason"] == "stop"
+    assert "".join(t["text"] for t in tokens) == done["text"] == openai_server.answer
+    assert done["usage"]["completion_tokens"] == len(openai_server.deltas())
+    assert done["usage"]["prompt_tokens"] > 0  # the API's own count
+    assert done["ttft_ms"] > 0 and done["tokens_per_s"] > 0
+    row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
+    assert (row.status, row.model_kind, row.output) == ("done", "reference", done["text"])
+    assert "a warm and funny film" in openai_server.requests[-1]["body"]["messages"][0]["content"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_reference_failure_is_an_error_frame_and_an_error_row(ws, openai_server):
+    openai_server.mode = "rate_limit"
+    started, error = await generate(ws)
+    assert error["type"] == "error" and error["code"] == "REFERENCE_RATE_LIMITED"
+    assert error["generation_id"] == started["generation_id"]
+    row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
+    assert (row.status, row.error_code) == ("error", "REFERENCE_RATE_LIMITED")
+    assert "Try again" in row.error_message
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_cancel_stops_a_reference_stream(ws, openai_server):
+    openai_server.answer = "word " * 200
+    openai_server.chunk_delay_s = 0.05  # ten seconds in all, unless cancelled
+    await ws.send_json_to(
+        {
+            "type": "generate",
+            "task": "glue_sst2",
+            "model": "reference",
+            "inputs": {"sentence": "a warm and funny film"},
+            "params": {"max_new_tokens": 256},
+        }
+    )
+    started = await ws.receive_json_from(timeout=20)
+    assert (await ws.receive_json_from(timeout=20))["type"] == "token"
+    await ws.send_json_to({"type": "cancel", "generation_id": started["generation_id"]})
+    frames = [await ws.receive_json_from(timeout=20)]
+    while frames[-1]["type"] not in ("done", "error"):
+        frames.append(await ws.receive_json_from(timeout=20))
+    done = frames[-1]
+    assert done["type"] == "done" and done["finish_reason"] == "cancelled"
+    assert 0 < done["usage"]["completion_tokens"] < 200
+    row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
+    assert row.status == "cancelled" and row.output == done["text"]
+    assert openai_server.hung_up.wait(5)  # the connection was closed: the API stops too
