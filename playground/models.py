@@ -1,6 +1,7 @@
 import hashlib
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -33,13 +34,28 @@ class Task(models.Model):
 
 
 class Adapter(models.Model):
-    """A LoRA adapter directory under LORALAND_ADAPTER_DIR that serves one task."""
+    """A LoRA adapter directory under LORALAND_ADAPTER_DIR that serves one task.
+
+    Built demo adapters live at `<slug>/`; uploads at `<family>/<version>/`, so a new version
+    is a new name the workers read from disk on first use (hot-load) while requests on the
+    old one finish on it. The task serves its newest active adapter.
+    """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="adapters")
     name = models.CharField(max_length=128, unique=True, help_text="path under the adapter dir")
+    family = models.CharField(
+        max_length=96, blank=True, help_text="the adapter's name without the version"
+    )
+    version = models.PositiveIntegerField(default=1)
     rank = models.PositiveIntegerField(null=True, blank=True)
+    alpha = models.FloatField(null=True, blank=True)
     target_modules = models.JSONField(default=list)
     base_model = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -163,3 +179,54 @@ class ReferenceOutput(models.Model):
     def save(self, *args, **kwargs):
         self.prompt_sha256 = prompt_digest(self.prompt)
         super().save(*args, **kwargs)
+
+
+class Comparison(models.Model):
+    """One input answered by the fine-tuned, base and reference models: the gallery's entries."""
+
+    class Source(models.TextChoices):
+        COMPARE = "compare"  # saved from the compare page
+        EVALUATE = "evaluate"  # a best or worst example saved by `manage.py evaluate`
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comparisons")
+    inputs = models.JSONField(default=dict)
+    prompt = models.TextField()
+    expected = models.TextField(blank=True)
+    # {"finetuned" | "base" | "reference": {"text", "score", "model", "ttft_ms",
+    #   "tokens_per_s", "completion_tokens", "error"}}
+    outputs = models.JSONField(default=dict, help_text="each model's answer and its figures")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.COMPARE)
+    featured = models.BooleanField(default=False)
+    session_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-featured", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} comparison {self.pk}"
+
+
+class Vote(models.Model):
+    """A visitor's verdict on one comparison: one per comparison and browser session."""
+
+    class Choice(models.TextChoices):
+        FINETUNED = "finetuned", "Fine-tuned better"
+        REFERENCE = "reference", "Reference better"
+        TIE = "tie", "Tie"
+        BOTH_BAD = "both_bad", "Both bad"
+
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
+    session_key = models.CharField(max_length=64)
+    choice = models.CharField(max_length=16, choices=Choice.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "session_key"], name="one_vote_per_comparison_and_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comparison} {self.choice}"
