@@ -22,6 +22,20 @@ def test_env_example_lists_every_variable_settings_read():
     assert {"LORALAND_BASE_MODEL", "REDIS_URL", "DATABASE_URL"} <= settings_variables()
 
 
+def test_env_example_copied_to_env_gives_clean_values(tmp_path):
+    """django-environ keeps an inline `# comment` as part of the value, so comments must sit
+    on their own lines: `cp .env.example .env` has to give a working configuration."""
+    import environ
+
+    class Probe(environ.Env):
+        ENVIRON: dict = {}  # read into this dict, not into os.environ
+
+    Probe.read_env(ROOT / ".env.example")
+    values = Probe.ENVIRON
+    assert values["LORALAND_DEVICE"] == "cpu"
+    assert [k for k, v in values.items() if "#" in v or v != v.strip()] == []
+
+
 def test_readme_mentions_every_variable():
     readme = (ROOT / "README.md").read_text()
     assert [v for v in sorted(settings_variables()) if v not in readme] == []
