@@ -1,8 +1,8 @@
-"""Reads for the pages: tasks, their adapters and a session's conversation."""
+"""Reads for the pages: tasks, their adapters, a session's conversation, the gallery."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
-from .models import Adapter, Generation, ReferenceOutput, Task, prompt_digest
+from .models import Adapter, Comparison, Generation, ReferenceOutput, Task, Vote, prompt_digest
 
 
 def task_list():
@@ -142,3 +142,104 @@ def task_evaluation_examples(*, task: Task, count: int = 4) -> list[dict]:
         )
         example[result.model_kind] = {"output": result.output, "score": result.score}
     return [examples[i] for i in sorted(examples)]
+
+
+# --- Comparisons: the compare page, the gallery and its votes --------------------------------
+VOTE_CHOICES = tuple(Vote.Choice.values)  # finetuned, reference, tie, both_bad
+
+
+def task_example_for(*, task: Task, inputs) -> dict | None:
+    """The task's example with exactly these inputs (its expected answer and meta), if any."""
+    return next((e for e in task.examples if e.get("inputs") == inputs), None)
+
+
+def stored_reference_for(*, task: Task, prompt: str) -> dict | None:
+    """A kept reference answer to this prompt: an imported or fetched one, else a gallery's."""
+    stored = reference_output_for(task=task, prompt=prompt)
+    if stored is not None:
+        return {"text": stored.output, "model": stored.model_name, "source": stored.source}
+    for comparison in Comparison.objects.filter(task=task, prompt=prompt).only("outputs"):
+        answer = comparison.outputs.get("reference") or {}
+        if answer.get("text") and not answer.get("error"):
+            return {"text": answer["text"], "model": answer.get("model") or "", "source": "gallery"}
+    return None
+
+
+def comparison_list(*, task_slug: str = "", category: str = ""):
+    """Gallery entries, featured first, then newest, each with `votes_<choice>` counts."""
+    counts = {f"votes_{c}": Count("votes", filter=Q(votes__choice=c)) for c in VOTE_CHOICES}
+    # Meta.ordering is not applied to a query with aggregates, so it is spelled out here.
+    comparisons = (
+        Comparison.objects.select_related("task")
+        .annotate(**counts)
+        .order_by("-featured", "-created_at", "-id")
+    )
+    if task_slug:
+        comparisons = comparisons.filter(task__slug=task_slug)
+    if category:
+        comparisons = comparisons.filter(task__category=category)
+    return comparisons
+
+
+def comparison_get(*, pk) -> Comparison | None:
+    return comparison_list().filter(pk=pk).first()
+
+
+def vote_counts(comparison: Comparison) -> dict[str, int]:
+    """{choice: n} of a comparison from comparison_list()."""
+    return {c: getattr(comparison, f"votes_{c}") for c in VOTE_CHOICES}
+
+
+def session_votes(*, session_key: str | None, comparison_ids) -> dict[int, str]:
+    """This browser session's vote on each of these comparisons."""
+    if not session_key:
+        return {}
+    votes = Vote.objects.filter(session_key=session_key, comparison_id__in=list(comparison_ids))
+    return dict(votes.values_list("comparison_id", "choice"))
+
+
+def vote_win_rates(*, task_slug: str = "", category: str = "") -> list[dict]:
+    """Per task that has votes, in catalog order: the count of each choice and the fine-tuned
+    model's win rate, its share of the decisive votes (fine-tuned better or reference better)."""
+    votes = Vote.objects.all()
+    if task_slug:
+        votes = votes.filter(comparison__task__slug=task_slug)
+    if category:
+        votes = votes.filter(comparison__task__category=category)
+    by_task: dict[int, dict] = {}
+    for row in votes.values("comparison__task", "choice").annotate(n=Count("id")).order_by():
+        counts = by_task.setdefault(row["comparison__task"], dict.fromkeys(VOTE_CHOICES, 0))
+        counts[row["choice"]] = row["n"]
+    return [
+        {"slug": t.slug, "name": t.name, "category": t.category, **win_rate(by_task[t.pk])}
+        for t in Task.objects.filter(pk__in=list(by_task))
+    ]
+
+
+def win_rate(counts: dict[str, int]) -> dict:
+    decisive = counts["finetuned"] + counts["reference"]
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "decisive": decisive,
+        "win_rate": round(counts["finetuned"] / decisive, 4) if decisive else None,
+    }
+
+
+def comparison_as_dict(comparison: Comparison) -> dict:
+    """One gallery entry as plain data (the JSON export); comparison from comparison_list()."""
+    return {
+        "id": comparison.pk,
+        "task": comparison.task.slug,
+        "task_name": comparison.task.name,
+        "category": comparison.task.category,
+        "metric": comparison.task.metric,
+        "source": comparison.source,
+        "featured": comparison.featured,
+        "created_at": comparison.created_at.isoformat(),
+        "inputs": comparison.inputs,
+        "prompt": comparison.prompt,
+        "expected": comparison.expected,
+        "outputs": comparison.outputs,
+        "votes": vote_counts(comparison),
+    }

@@ -1,26 +1,36 @@
-"""Every write to Task, Adapter, Generation and ReferenceOutput rows, and every enqueue of work,
-happens here."""
+"""Every write to Task, Adapter, Generation, ReferenceOutput, Comparison and Vote rows, and every
+enqueue of work, happens here."""
 
+import errno
 import json
+import os
+import re
+import shutil
+import string
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from worker import cancel
 from worker.engine import GenerationError
 
-from . import reference
+from . import reference, selectors
+from .adapters import AdapterRejected, UploadLimits, validate_upload
 from .models import (
     Adapter,
+    Comparison,
     EvaluationResult,
     EvaluationRun,
     Generation,
     ReferenceOutput,
     Task,
+    Vote,
     prompt_digest,
 )
 from .prompts import render_prompt, template_fields, validate_params
@@ -183,17 +193,288 @@ def adapter_register_if_present(*, task: Task, adapter_dir) -> Adapter | None:
     if not (path / "adapter_model.safetensors").is_file():
         return None
     config = read_adapter_config(path)
+    values = {
+        "task": task,
+        "family": task.slug,  # an upload for the task becomes <slug>/2, then 3...
+        "rank": config.get("r"),
+        "alpha": config.get("lora_alpha"),
+        "target_modules": sorted(config.get("target_modules") or []),
+        "base_model": config.get("base_model_name_or_path") or "",
+        "size_bytes": sum(p.stat().st_size for p in path.iterdir() if p.is_file()),
+    }
+    # is_active only when first registered: a demo adapter an admin switched off stays off.
     adapter, _ = Adapter.objects.update_or_create(
-        name=task.slug,
-        defaults={
-            "task": task,
-            "rank": config.get("r"),
-            "target_modules": sorted(config.get("target_modules") or []),
-            "base_model": config.get("base_model_name_or_path") or "",
-            "is_active": True,
-        },
+        name=task.slug, defaults=values, create_defaults={**values, "is_active": True}
     )
     return adapter
+
+
+# --- Adapter uploads: validated, stored as the next version, served at once ------------------
+# Uploads are validated in a temporary folder inside the adapter directory, so that putting one
+# in place is a rename on the same filesystem: a worker sees the whole adapter or nothing.
+INCOMING_DIR = ".incoming"
+# One segment of the engine's adapter names (worker/engine/adapters.py), at most 96 characters.
+ADAPTER_FAMILY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+TASK_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task created in the same upload as its first adapter."""
+
+    name: str
+    slug: str
+    category: str
+    metric: str  # a name from demo/metrics.py's METRICS
+    prompt_template: str  # str.format template with {field} names
+    description: str = ""
+    example_inputs: list = field(default_factory=list)  # [{field: text, ...}, ...]
+
+
+def adapter_upload(
+    *,
+    files: Iterable,
+    task: Task | None = None,
+    new_task: NewTask | None = None,
+    family: str | None = None,
+    uploaded_by=None,
+) -> Adapter:
+    """Validate an uploaded adapter, store it as `<family>/<version>/` and serve it.
+
+    `files` are what playground.adapters.validate_upload takes (one archive or the two files).
+    Give `task` (an existing one) or `new_task` (created in the same transaction). The family
+    defaults to the task's latest one, else its slug; the version is the family's next. The
+    new adapter is active, so its task serves it from now on; older versions stay on disk and
+    in the admin for rollback. Raises AdapterRejected; a refused upload leaves nothing behind.
+    """
+    if (task is None) == (new_task is None):
+        raise ValueError("Give either task or new_task.")
+    if new_task is not None:
+        check_new_task(new_task)
+    family = family or adapter_default_family(task=task, new_task=new_task)
+    check_family_name(family)
+    adapter_dir = Path(settings.LORALAND_ADAPTER_DIR)
+    incoming = adapter_dir / INCOMING_DIR / uuid.uuid4().hex
+    incoming.mkdir(parents=True)
+    try:
+        validated = validate_upload(
+            files,
+            dest=incoming,
+            base_model=settings.LORALAND_BASE_MODEL,
+            limits=UploadLimits.from_settings(),
+        )
+        return adapter_store(
+            validated=validated,
+            task=task,
+            new_task=new_task,
+            family_dir=adapter_dir / family,
+            uploaded_by=uploaded_by,
+        )
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)  # gone already when it was moved
+
+
+def adapter_store(*, validated, task, new_task, family_dir: Path, uploaded_by) -> Adapter:
+    """Move a validated adapter into place and create its row: both happen, or neither."""
+    placed = None
+    try:
+        with transaction.atomic():
+            task = task_create(new_task=new_task) if new_task else locked_task(task)
+            check_family_owner(family_dir.name, task)
+            version = adapter_next_version(family_dir=family_dir)
+            placed = move_into_place(validated.path, family_dir=family_dir, version=version)
+            version = int(placed.name)
+            return Adapter.objects.create(
+                task=task,
+                name=f"{family_dir.name}/{version}",
+                family=family_dir.name,
+                version=version,
+                rank=validated.rank,
+                alpha=validated.alpha,
+                target_modules=list(validated.target_modules),
+                base_model=validated.base_model_name_or_path or "",
+                size_bytes=validated.total_bytes,
+                warnings=list(validated.warnings),
+                uploaded_by=uploaded_by,
+                is_active=True,
+            )
+    except IntegrityError as exc:  # a task or version created at the same moment
+        remove_placed(placed)
+        raise AdapterRejected(
+            "UPLOAD_CONFLICT", f"Another upload got there first ({exc}); upload again."
+        ) from exc
+    except BaseException:
+        remove_placed(placed)
+        raise
+
+
+def locked_task(task: Task) -> Task:
+    # Uploads to one task (so to one family) take turns from here to the commit: two of them
+    # cannot pick the same version. (SQLite's IMMEDIATE transactions take turns anyway.)
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+def adapter_next_version(*, family_dir: Path) -> int:
+    """One more than any version of the family known to the database or found on disk."""
+    family = family_dir.name
+    known = Adapter.objects.filter(Q(family=family) | Q(name=family)).aggregate(Max("version"))
+    on_disk = [int(p.name) for p in family_dir.glob("*") if p.name.isdigit()]
+    # A folder without a row (a crashed upload, a deleted row) keeps its number: a worker may
+    # still hold that name's weights, so a name is never given to other weights.
+    return max([known["version__max"] or 0, *on_disk]) + 1
+
+
+def move_into_place(source: Path, *, family_dir: Path, version: int) -> Path:
+    """Rename `source` to family_dir/<version>, or to the next free number if another upload
+    took that one meanwhile; the rename is atomic, so workers never see half an adapter."""
+    for path in source.iterdir():  # on disk before the rename makes them visible
+        with path.open("rb") as file:
+            os.fsync(file.fileno())
+    family_dir.mkdir(parents=True, exist_ok=True)
+    while True:
+        target = family_dir / str(version)
+        try:
+            os.rename(source, target)  # refuses a non-empty target: nothing is overwritten
+            return target
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            version += 1
+
+
+def remove_placed(placed: Path | None) -> None:
+    if placed is not None:
+        shutil.rmtree(placed, ignore_errors=True)
+
+
+def adapter_default_family(*, task: Task | None, new_task: NewTask | None) -> str:
+    if new_task is not None:
+        return new_task.slug
+    latest = task.adapters.exclude(family="").order_by("-created_at", "-pk").first()
+    return latest.family if latest else task.slug
+
+
+def check_family_name(family: str) -> None:
+    if not isinstance(family, str) or not ADAPTER_FAMILY.match(family) or ".." in family:
+        raise AdapterRejected(
+            "INVALID_NAME",
+            f"{family!r} cannot name an adapter: use up to 96 letters, digits, '-', '_' or "
+            "'.', starting with a letter or a digit.",
+        )
+
+
+def check_family_owner(family: str, task: Task) -> None:
+    """A family's versions all serve one task, so a rollback never switches tasks."""
+    other = Adapter.objects.filter(Q(family=family) | Q(name=family)).exclude(task=task).first()
+    if other is not None:
+        raise AdapterRejected(
+            "NAME_TAKEN",
+            f"The adapter name {family!r} is used by the task {other.task.name!r}; choose "
+            "another name.",
+        )
+
+
+@transaction.atomic
+def adapter_activate(*, adapter: Adapter) -> None:
+    """Serve this version for its task (a rollback, or forward again): newer versions of the
+    task are switched off, older ones stay as they are."""
+    same_time_later_row = Q(created_at=adapter.created_at, pk__gt=adapter.pk)
+    newer = Q(created_at__gt=adapter.created_at) | same_time_later_row
+    Adapter.objects.filter(newer, task_id=adapter.task_id).update(is_active=False)
+    Adapter.objects.filter(pk=adapter.pk).update(is_active=True)
+
+
+def adapter_deactivate(*, adapter: Adapter) -> None:
+    """Stop serving this version: its task falls back to its newest active one, if any."""
+    Adapter.objects.filter(pk=adapter.pk).update(is_active=False)
+
+
+# --- A new task, defined in the upload form ---------------------------------------------------
+
+
+def check_new_task(new_task: NewTask) -> None:
+    problems = new_task_problems(new_task)
+    if problems:
+        raise AdapterRejected(
+            "INVALID_TASK", " ".join(f"{name}: {problem}" for name, problem in problems.items())
+        )
+
+
+def new_task_problems(new_task: NewTask) -> dict[str, str]:
+    """What is wrong with a new task's definition, by field (empty: nothing)."""
+    from demo.metrics import METRICS
+
+    problems = {}
+    for name, limit in (("name", 128), ("category", 64), ("description", 255)):
+        value = getattr(new_task, name)
+        if name != "description" and not value.strip():
+            problems[name] = "This is needed."
+        elif len(value) > limit:
+            problems[name] = f"At most {limit} characters."
+    if not TASK_SLUG.match(new_task.slug):
+        problems["slug"] = "Use up to 64 lowercase letters, digits, '-' or '_'."
+    elif Task.objects.filter(slug=new_task.slug).exists():
+        problems["slug"] = f"A task {new_task.slug!r} exists; attach the adapter to it instead."
+    if new_task.metric not in METRICS:
+        problems["metric"] = f"Choose one of {', '.join(sorted(METRICS))}."
+    template_problem = prompt_template_problem(new_task.prompt_template)
+    if template_problem:
+        problems["prompt_template"] = template_problem
+    else:
+        examples_problem = example_inputs_problem(
+            new_task.example_inputs, template_fields(new_task.prompt_template)
+        )
+        if examples_problem:
+            problems["example_inputs"] = examples_problem
+    return problems
+
+
+def prompt_template_problem(template: str) -> str | None:
+    """The template must name at least one field, each a plain {name} that render_prompt fills."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return (
+            f"It cannot be parsed ({exc}). Write a field as {{name}} and a brace as {{{{ or }}}}."
+        )
+    fields = [(name, spec, conversion) for _, name, spec, conversion in parts if name is not None]
+    if not fields:
+        return "It has no {field} for the visitor's input, e.g. Review: {review}"
+    for name, spec, conversion in fields:
+        if not name.isidentifier():
+            return f"{{{name}}} is not a field name: use letters, digits and '_', e.g. {{text}}."
+        if spec or conversion:
+            return f"Write {{{name}}} without a format spec or conversion."
+    return None
+
+
+def example_inputs_problem(examples, fields: list[str]) -> str | None:
+    if not isinstance(examples, list):
+        return "Give a list of examples, each an object of field: text."
+    for number, example in enumerate(examples, start=1):
+        if not isinstance(example, dict):
+            return f"Example {number} is not an object of field: text."
+        mismatch = fields_mismatch(fields, example)
+        if mismatch:
+            return f"Example {number} does not match the fields ({', '.join(fields)}): {mismatch}."
+        if not all(isinstance(example[f], str) and example[f].strip() for f in fields):
+            return f"Example {number}: every field must be non-empty text."
+    return None
+
+
+def task_create(*, new_task: NewTask) -> Task:
+    last = Task.objects.aggregate(Max("position"))["position__max"]
+    return Task.objects.create(
+        slug=new_task.slug,
+        name=new_task.name.strip(),
+        category=new_task.category.strip(),
+        metric=new_task.metric,
+        description=new_task.description.strip(),
+        prompt_template=new_task.prompt_template,
+        fields=template_fields(new_task.prompt_template),
+        examples=[{"inputs": inputs} for inputs in new_task.example_inputs],
+        position=(last or 0) + 1,
+    )
 
 
 @transaction.atomic
@@ -360,3 +641,203 @@ def reference_output_save(
         model_name=model_name[:128],
         source=source,
     )
+
+
+# --- Comparisons (the compare page, the gallery) and votes ----------------------------------
+OUTPUT_KEYS = ("text", "score", "model", "ttft_ms", "tokens_per_s", "completion_tokens", "error")
+
+
+def comparison_create(
+    *,
+    task: Task,
+    inputs: dict,
+    prompt: str,
+    outputs: dict[str, dict],
+    expected: str = "",
+    meta: dict | None = None,
+    source: str = Comparison.Source.COMPARE,
+    session_key: str = "",
+) -> Comparison:
+    """Store one input's answers by model; with an expected answer, unscored answers are scored."""
+    return Comparison.objects.create(
+        task=task,
+        inputs=inputs,
+        prompt=prompt,
+        expected=expected or "",
+        outputs=scored_outputs(task, outputs, expected, meta),
+        source=source,
+        session_key=session_key or "",
+    )
+
+
+def scored_outputs(task: Task, outputs: dict, expected: str, meta: dict | None) -> dict:
+    """Each answer with every key of the schema, scored under the task's metric when there is
+    an expected answer and no score yet; a failed answer gets none (it is not the model's)."""
+    scored = {}
+    for model, output in outputs.items():
+        output = {key: output.get(key) for key in OUTPUT_KEYS}
+        if output["score"] is None and expected and not output["error"]:
+            output["score"] = answer_score(task, output["text"] or "", expected, meta)
+        scored[model] = output
+    return scored
+
+
+def answer_score(task: Task, text: str, expected: str, meta: dict | None) -> float:
+    # magicoder's pass@1 runs the code in demo/sandbox.py's subprocess, never in this process.
+    from demo.metrics import score
+
+    return round(score(task.slug, task.metric, text, expected, meta), 4)
+
+
+def model_name(model_kind: str, adapter_name: str = "") -> str:
+    if model_kind == Generation.ModelKind.FINETUNED:
+        return adapter_name
+    if model_kind == Generation.ModelKind.BASE:
+        return Path(settings.LORALAND_BASE_MODEL).name
+    return settings.LORALAND_REFERENCE_MODEL
+
+
+def comparison_draft(*, task_slug: str, generation_ids: dict, session_key: str) -> dict:
+    """comparison_create's arguments for one run of the compare page, from this session's
+    generations ({"finetuned": id, "base": id, "reference": id}), scored when the input is an
+    example. A reference that did not run (none configured) is the stored answer, if any."""
+    task = Task.objects.filter(slug=task_slug).first() if isinstance(task_slug, str) else None
+    if task is None:
+        raise GenerationError("UNKNOWN_TASK", f"There is no task {task_slug!r}.")
+    generations = run_generations(task, generation_ids, session_key)
+    inputs, prompt = generations[0].inputs, generations[0].prompt
+    outputs = {g.model_kind: generation_output(g) for g in generations}
+    stored = selectors.stored_reference_for(task=task, prompt=prompt)
+    if "reference" not in outputs and stored:
+        outputs["reference"] = {"text": stored["text"], "model": stored["model"]}
+    example = selectors.task_example_for(task=task, inputs=inputs) or {}
+    expected, meta = example.get("expected", ""), example.get("meta")
+    return {
+        "task": task,
+        "inputs": inputs,
+        "prompt": prompt,
+        "expected": expected,
+        "meta": meta,
+        "outputs": scored_outputs(task, outputs, expected, meta),
+    }
+
+
+def run_generations(task: Task, generation_ids, session_key: str) -> list[Generation]:
+    """The finished generations of one run, all of this session, this task and one prompt."""
+    if not isinstance(generation_ids, dict) or not generation_ids:
+        raise GenerationError("INVALID_MESSAGE", "generation_ids must name the run's answers.")
+    generations = [
+        run_generation(task, model, generation_id, session_key)
+        for model, generation_id in generation_ids.items()
+    ]
+    if len({g.prompt for g in generations}) > 1:
+        raise GenerationError("INVALID_INPUTS", "These answers are to different inputs.")
+    if any(g.status in (Generation.Status.QUEUED, Generation.Status.RUNNING) for g in generations):
+        raise GenerationError("STILL_RUNNING", "Wait until every answer has finished.")
+    return generations
+
+
+def run_generation(task: Task, model: str, generation_id, session_key: str) -> Generation:
+    unknown = GenerationError("UNKNOWN_GENERATION", f"No {model} answer {generation_id!r} here.")
+    try:
+        pk = uuid.UUID(str(generation_id))
+    except ValueError:
+        raise unknown from None
+    found = Generation.objects.filter(
+        id=pk, task=task, model_kind=model, session_key=session_key
+    ).first()
+    if found is None or not session_key:  # rows without a session belong to no visitor
+        raise unknown
+    return found
+
+
+def generation_output(generation: Generation) -> dict:
+    return {
+        "text": generation.output,
+        "model": model_name(generation.model_kind, generation.adapter_name),
+        "ttft_ms": generation.ttft_ms,
+        "tokens_per_s": generation.tokens_per_s,
+        "completion_tokens": generation.completion_tokens,
+        "error": generation.error_message or None,
+    }
+
+
+def comparison_save_run(*, task_slug: str, generation_ids: dict, session_key: str) -> Comparison:
+    """Save a finished run of the compare page to the gallery."""
+    draft = comparison_draft(
+        task_slug=task_slug, generation_ids=generation_ids, session_key=session_key
+    )
+    return comparison_create(**draft, source=Comparison.Source.COMPARE, session_key=session_key)
+
+
+def comparison_set_featured(*, comparison_ids: Iterable[int], featured: bool) -> int:
+    return Comparison.objects.filter(pk__in=list(comparison_ids)).update(featured=featured)
+
+
+@transaction.atomic
+def comparisons_save_evaluation(
+    *, results: dict, prompts: dict[str, list[str]], count: int
+) -> list[Comparison]:
+    """Gallery entries from an evaluation (results as for evaluation_run_save): per task, the
+    `count` examples where fine-tuned beat base by most and the `count` where it did worst.
+    Saving a prompt again updates its entry, votes kept, rather than adding a copy."""
+    saved = []
+    for slug, by_model in results.items():
+        if "finetuned" not in by_model or "base" not in by_model:
+            continue  # best and worst mean fine-tuned against base
+        task = Task.objects.get(slug=slug)
+        for index in best_and_worst(by_model["finetuned"], by_model["base"], count):
+            saved.append(comparison_save_evaluated(task, by_model, index, prompts[slug][index]))
+    return saved
+
+
+def best_and_worst(finetuned: list[dict], base: list[dict], count: int) -> list[int]:
+    """Indexes of the `count` largest fine-tuned minus base score gaps, then of the `count`
+    smallest among the rest; on a tie the earlier example comes first."""
+    gaps = [f["score"] - b["score"] for f, b in zip(finetuned, base, strict=True)]
+    order = sorted(range(len(gaps)), key=lambda i: (-gaps[i], i))
+    worst = sorted(order[count:], key=lambda i: (gaps[i], i))
+    return order[:count] + worst[:count]
+
+
+def comparison_save_evaluated(task: Task, by_model: dict, index: int, prompt: str) -> Comparison:
+    row = by_model["finetuned"][index]
+    adapter = task.active_adapter
+    outputs = {
+        model: {
+            "text": rows[index]["output"],
+            "score": rows[index]["score"],
+            "model": model_name(model, adapter.name if adapter else task.slug),
+        }
+        for model, rows in by_model.items()
+    }
+    existing = Comparison.objects.filter(
+        task=task, prompt=prompt, source=Comparison.Source.EVALUATE
+    ).first()
+    if existing is None:
+        return comparison_create(
+            task=task,
+            inputs=row["inputs"],
+            prompt=prompt,
+            expected=row["expected"],
+            outputs=outputs,
+            source=Comparison.Source.EVALUATE,
+        )
+    existing.expected = row["expected"]
+    existing.outputs = scored_outputs(task, outputs, row["expected"], None)
+    existing.save(update_fields=["expected", "outputs"])
+    return existing
+
+
+def vote_cast(*, comparison_id, session_key: str, choice: str) -> Vote:
+    """One vote per comparison and browser session: voting again replaces the earlier vote."""
+    if choice not in Vote.Choice.values:
+        raise GenerationError("INVALID_VOTE", f"A vote is one of {', '.join(Vote.Choice.values)}.")
+    if not session_key:
+        raise GenerationError("NO_SESSION", "Voting needs cookies, to count one vote per visitor.")
+    if not Comparison.objects.filter(pk=comparison_id).exists():
+        raise GenerationError("UNKNOWN_COMPARISON", "That gallery entry no longer exists.")
+    vote, _ = Vote.objects.update_or_create(
+        comparison_id=comparison_id, session_key=session_key, defaults={"choice": choice}
+    )
+    return vote

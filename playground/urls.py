@@ -6,4 +6,10 @@ urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("tasks/<slug:slug>/", views.task_detail, name="task"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("compare/<slug:slug>/", views.compare, name="compare"),
+    path("compare/<slug:slug>/score/", views.compare_score, name="compare-score"),
+    path("compare/<slug:slug>/save/", views.compare_save, name="compare-save"),
+    path("gallery/", views.gallery, name="gallery"),
+    path("gallery/<int:pk>/", views.gallery_entry, name="gallery-entry"),
+    path("gallery/<int:pk>/vote/", views.gallery_vote, name="gallery-vote"),
 ]

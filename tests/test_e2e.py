@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class Stack:
     env: dict
     db_path: Path
     worker_log: Path
+    worker: subprocess.Popen | None = None
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
@@ -56,7 +58,14 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(demo_config, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("stack")
+    with running_stack(demo_config, tmp_path_factory.mktemp("stack")) as stack:
+        yield stack
+
+
+@contextmanager
+def running_stack(demo_config, workdir: Path, **settings: str):
+    """redis, a migrated database with the catalog, a worker and daphne; `settings` are
+    environment variables added for both processes (e.g. another LORALAND_ADAPTER_DIR)."""
     redis = start_private_redis()
     if redis is None:
         pytest.fail("redis-server is not installed; the cross-process tests need it")
@@ -69,12 +78,14 @@ def stack(demo_config, tmp_path_factory):
         "LORALAND_ADAPTER_DIR": str(demo_config.adapter_dir),
         "LORALAND_STREAM_INTERVAL_MS": "0",  # one frame per token: streams are visibly stepwise
         "DEBUG": "true",
+        **settings,
     }
     stack = Stack("", "", env, workdir / "db.sqlite3", workdir / "worker.log")
-    stack.manage("migrate", "--noinput")
-    stack.manage("load_tasks")
     try:
-        procs.append(start_worker(env, stack.worker_log))
+        stack.manage("migrate", "--noinput")
+        stack.manage("load_tasks")
+        stack.worker = start_worker(env, stack.worker_log)
+        procs.append(stack.worker)
         port = free_port()
         procs.append(subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env=env))
         wait_for_port(port, timeout_s=60, proc=procs[-1])
@@ -179,16 +190,19 @@ def test_three_tasks_stream_at_once_through_a_worker_process(stack, engine):
     assert stack.worker_log.read_text().count("loading base model") == 1
 
 
-def one_generation(url: str, request: dict, idle_s: float = 0) -> list[dict]:
-    """Open a socket to the site at `url`, wait `idle_s`, send one request, collect its frames."""
+def one_generation(url: str, request: dict, idle_s: float = 0, on_frame=None) -> list[dict]:
+    """Open a socket to the site at `url`, wait `idle_s`, send one request, collect its frames
+    (calling `on_frame(frame)` as each arrives)."""
 
     async def run():
         async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url) as ws:
             await asyncio.sleep(idle_s)
             await ws.send(json.dumps(request))
-            frames = [json.loads(await asyncio.wait_for(ws.recv(), timeout=60))]
-            while frames[-1]["type"] not in ("done", "error"):
+            frames = []
+            while not frames or frames[-1]["type"] not in ("done", "error"):
                 frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=60)))
+                if on_frame:
+                    on_frame(frames[-1])
             return frames
 
     return asyncio.run(run())

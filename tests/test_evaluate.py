@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from playground.models import EvaluationResult, EvaluationRun
+from playground.models import Comparison, EvaluationResult, EvaluationRun
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,30 @@ def test_bad_arguments_are_refused(catalog):
         evaluate("--models", "gpt5")
     with pytest.raises(CommandError, match="build_demo"):
         evaluate("--task", "boolq")  # no data built for it in the test demo
+
+
+def test_save_gallery_keeps_each_tasks_best_and_worst_examples(catalog):
+    out, err = evaluate("--task", "glue_sst2", "--limit", "6", "--save-gallery", "2", "--json")
+    json.loads(out)  # stdout still holds the JSON document alone
+    assert "gallery: saved 4 comparisons" in err
+    saved = Comparison.objects.filter(source="evaluate", task__slug="glue_sst2")
+    assert saved.count() == 4
+    results = EvaluationResult.objects.filter(task__slug="glue_sst2")
+    scores = {(r.model_kind, r.inputs["sentence"]): r.score for r in results}
+    sentences = [r.inputs["sentence"] for r in results if r.model_kind == "finetuned"]
+    gaps = sorted((scores["finetuned", s] - scores["base", s] for s in sentences), reverse=True)
+    saved_gaps = []
+    for comparison in saved:
+        sentence = comparison.inputs["sentence"]
+        assert set(comparison.outputs) == {"base", "finetuned"}
+        assert comparison.outputs["finetuned"]["score"] == scores["finetuned", sentence]
+        assert comparison.outputs["base"]["score"] == scores["base", sentence]
+        assert comparison.outputs["finetuned"]["model"] == "glue_sst2"  # the adapter
+        assert comparison.expected and sentence in comparison.prompt
+        saved_gaps.append(
+            comparison.outputs["finetuned"]["score"] - comparison.outputs["base"]["score"]
+        )
+    assert sorted(saved_gaps, reverse=True) == gaps[:2] + gaps[-2:]
+
+    evaluate("--task", "glue_sst2", "--limit", "6", "--save-gallery", "2")
+    assert Comparison.objects.count() == 4  # a rerun updates its entries, no copies

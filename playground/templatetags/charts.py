@@ -47,6 +47,12 @@ def signed(value) -> str:
 
 
 @register.filter
+def percent(value) -> str:
+    """A share as a whole percentage: 0.667 -> "67 %"; None -> "—"."""
+    return MISSING if value is None else f"{value * 100:.0f} %"
+
+
+@register.filter
 def pct(value) -> str:
     """A score as a bar width in percent, clamped to 0..100 ("0" when missing)."""
     return "0" if value is None else f"{clamp(value) * 100:.1f}"

@@ -31,6 +31,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print one JSON document only"
         )
+        parser.add_argument(
+            "--save-gallery",
+            type=int,
+            default=0,
+            metavar="N",
+            help="save each task's N best and N worst fine-tuned vs base examples to the gallery",
+        )
 
     def handle(
         self,
@@ -40,9 +47,12 @@ class Command(BaseCommand):
         limit=None,
         batch_size=50,
         as_json=False,
+        save_gallery=0,
         **options,
     ):
         model_kinds = parse_models(models)
+        if save_gallery < 0:
+            raise CommandError("--save-gallery takes a number of examples, 0 or more")
         tasks = tasks or list(Task.objects.values_list("slug", flat=True))
         splits = {slug: read_test_split(slug, limit) for slug in tasks}
         started = time.perf_counter()
@@ -59,6 +69,14 @@ class Command(BaseCommand):
             limit=limit,
             duration_s=round(time.perf_counter() - started, 1),
         )
+        if save_gallery:
+            saved = services.comparisons_save_evaluation(
+                results=results, prompts=split_prompts(splits), count=save_gallery
+            )
+            # With --json, stdout holds the JSON document alone.
+            (self.stderr if as_json else self.stdout).write(
+                f"gallery: saved {len(saved)} comparisons (/gallery/)"
+            )
         if as_json:
             self.stdout.write(dump_json(run.summary))
         else:
@@ -158,6 +176,10 @@ def read_test_split(slug: str, limit: int | None) -> dict:
     answers = [json.loads(line)["output"] for line in train.read_text().splitlines()]
     # The answer budget comes from the train answers, so --limit does not change it.
     return {"rows": rows[:limit] if limit else rows, "train_answers": answers}
+
+
+def split_prompts(splits: dict) -> dict[str, list[str]]:
+    return {slug: [row["prompt"] for row in split["rows"]] for slug, split in splits.items()}
 
 
 def generate_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:

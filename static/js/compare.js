@@ -1,0 +1,389 @@
+// Compare page: one input, three answers streaming side by side on one WebSocket:
+// three `generate` messages, their frames routed to a pane by generation_id (or
+// client_ref, before the server has named the generation). Panes: the task's
+// fine-tuned adapter, the base model, and the reference model (GPT-4 or another
+// OpenAI-compatible API). A failure shows in its own pane; the others carry on.
+// When all have finished the server scores them (for an example's input) and
+// Save keeps the run in the gallery.
+//
+// Security, as in task.js: text goes into the DOM through textContent; model
+// output only through LoraRender.renderInto (marked + DOMPurify).
+"use strict";
+
+(function () {
+  const { byTestId, el, randomId, readPageData, formatStats } = window.Lora;
+  const MODELS = ["finetuned", "base", "reference"];
+  const LIVE = ["queued", "running"];
+
+  const pageData = readPageData();
+  const task = pageData.task || {};
+  const examples = Array.isArray(task.examples) ? task.examples : [];
+  const referenceInfo = pageData.reference || {};
+  const urls = pageData.urls || {};
+
+  const form = document.getElementById("generate-form");
+  const runButton = byTestId("run-button");
+  const stopButton = byTestId("stop-button");
+  const saveButton = byTestId("save-button");
+  const saveStatus = byTestId("save-status");
+  const expectedBox = byTestId("compare-expected");
+  const errorBanner = byTestId("error-banner");
+
+  const panes = {};
+  for (const model of MODELS) panes[model] = makePane(model);
+  const panesByClientRef = new Map();
+  const panesByGenerationId = new Map();
+
+  const promptForm = window.LoraPromptForm.create({
+    task,
+    limits: pageData.limits,
+    defaults: pageData.defaults,
+    onChange: (index) => {
+      if (!running()) showReferenceFallback(index);
+    },
+  });
+
+  // ------------------------------------------------------------------- panes
+
+  function makePane(model) {
+    const root = byTestId("pane-" + model);
+    const part = (name) => root.querySelector('[data-testid="' + name + '"]');
+    return {
+      model,
+      root,
+      output: part("pane-output"),
+      note: part("pane-note"),
+      error: part("pane-error"),
+      stats: part("pane-stats"),
+      score: part("pane-score"),
+      indicator: root.querySelector(".streaming-indicator"),
+      status: "idle",
+      rawText: "",
+      clientRef: null,
+      generationId: null,
+      sent: false,
+      stopping: false,
+    };
+  }
+
+  function resetPane(pane) {
+    pane.rawText = "";
+    pane.clientRef = null;
+    pane.generationId = null;
+    pane.sent = false;
+    pane.stopping = false;
+    pane.output.replaceChildren();
+    pane.output.classList.remove("is-empty");
+    for (const node of [pane.note, pane.error, pane.stats, pane.score]) {
+      node.hidden = true;
+      node.textContent = "";
+    }
+    setStatus(pane, "idle");
+  }
+
+  function setStatus(pane, status) {
+    pane.status = status;
+    pane.root.dataset.status = status;
+    pane.indicator.hidden = !LIVE.includes(status);
+  }
+
+  function setNote(pane, text) {
+    pane.note.textContent = text || "";
+    pane.note.hidden = !text;
+  }
+
+  // The whole (growing) answer is re-rendered on each chunk: Markdown needs the
+  // full text to parse correctly, and answers are a few hundred tokens at most.
+  function renderOutput(pane) {
+    const finished = pane.status === "done" || pane.status === "cancelled";
+    pane.output.classList.toggle("is-empty", pane.rawText === "" && finished);
+    if (pane.rawText === "" && LIVE.includes(pane.status)) {
+      pane.output.replaceChildren(el("span", "placeholder", "…"));
+    } else {
+      window.LoraRender.renderInto(pane.output, pane.rawText);
+    }
+  }
+
+  function finishPane(pane, done) {
+    if (typeof done.text === "string") pane.rawText = done.text; // authoritative
+    const cancelled = done.finish_reason === "cancelled";
+    setNote(pane, "");
+    setStatus(pane, cancelled ? "cancelled" : "done");
+    renderOutput(pane);
+    const usage = done.usage || {};
+    pane.stats.textContent = formatStats({
+      ttft_ms: done.ttft_ms,
+      tokens_per_s: done.tokens_per_s,
+      completion_tokens: usage.completion_tokens,
+      finish_reason: done.finish_reason,
+    });
+    pane.stats.classList.toggle("is-cancelled", cancelled);
+    pane.stats.hidden = false;
+    afterPaneEnded();
+  }
+
+  function failPane(pane, message, code) {
+    setNote(pane, "");
+    setStatus(pane, "error");
+    renderOutput(pane);
+    pane.error.textContent = message || "Something went wrong.";
+    if (code) pane.error.dataset.code = code;
+    pane.error.hidden = false;
+    afterPaneEnded();
+  }
+
+  // With no reference model configured, its pane says how to configure one and
+  // shows the answer kept for the chosen example (imported, or from the gallery).
+  function showReferenceFallback(exampleIndex) {
+    if (referenceInfo.configured) return;
+    const pane = panes.reference;
+    resetPane(pane);
+    const stored = exampleIndex == null ? null : (referenceInfo.stored || [])[exampleIndex];
+    if (stored) {
+      setStatus(pane, "stored");
+      setNote(pane, "Stored answer of " + (stored.model || "the reference model") + " (" +
+        stored.source + "). " + referenceInfo.how_to);
+      pane.rawText = stored.text;
+      renderOutput(pane);
+    } else {
+      setStatus(pane, "unconfigured");
+      setNote(pane, referenceInfo.how_to);
+    }
+  }
+
+  // -------------------------------------------------------------------- a run
+
+  function running() {
+    return MODELS.some((m) => LIVE.includes(panes[m].status));
+  }
+
+  function liveModels() {
+    return referenceInfo.configured ? MODELS : ["finetuned", "base"];
+  }
+
+  function onRun(event) {
+    event.preventDefault();
+    if (running()) return;
+    const request = promptForm.read();
+    if (!request) return;
+    hideBanner();
+    panesByClientRef.clear();
+    panesByGenerationId.clear();
+    showExpected(promptForm.exampleIndex());
+    saveStatus.replaceChildren();
+    showReferenceFallback(promptForm.exampleIndex());
+    for (const model of liveModels()) startPane(panes[model], request);
+    updateButtons();
+  }
+
+  function startPane(pane, request) {
+    resetPane(pane);
+    pane.clientRef = randomId();
+    panesByClientRef.set(pane.clientRef, pane);
+    setStatus(pane, "queued");
+    renderOutput(pane);
+    pane.sent = socket.send({
+      type: "generate",
+      task: task.slug,
+      model: pane.model,
+      inputs: request.inputs,
+      params: request.params,
+      client_ref: pane.clientRef,
+    });
+    if (!pane.sent) setNote(pane, "Waiting for the connection to the server…");
+  }
+
+  function showExpected(exampleIndex) {
+    const example = exampleIndex == null ? null : examples[exampleIndex];
+    const expected = example && example.expected;
+    expectedBox.querySelector("pre").textContent = expected || "";
+    expectedBox.hidden = !expected;
+  }
+
+  function onStop() {
+    for (const model of MODELS) stopPane(panes[model]);
+    updateButtons();
+  }
+
+  function stopPane(pane) {
+    if (!LIVE.includes(pane.status) || pane.stopping) return;
+    pane.stopping = true;
+    if (!pane.sent) {
+      // Never left the browser: drop it from the outbox and finish here.
+      socket.unqueue((m) => m.client_ref === pane.clientRef);
+      finishPane(pane, { finish_reason: "cancelled" });
+      return;
+    }
+    setNote(pane, "Stopping…");
+    // Without a generation id yet, onStarted sends the cancel.
+    if (pane.generationId) socket.send({ type: "cancel", generation_id: pane.generationId });
+  }
+
+  function afterPaneEnded() {
+    updateButtons();
+    if (!running() && Object.keys(generationIds()).length) scoreRun();
+  }
+
+  function generationIds() {
+    const ids = {};
+    for (const model of MODELS) {
+      if (panes[model].generationId) ids[model] = panes[model].generationId;
+    }
+    return ids;
+  }
+
+  function updateButtons() {
+    const busy = running();
+    runButton.disabled = busy;
+    stopButton.disabled = !busy;
+    saveButton.disabled = busy || !Object.keys(generationIds()).length || saveButton.dataset.saved === "1";
+    if (busy) saveButton.dataset.saved = "";
+  }
+
+  // ------------------------------------------------------- scores and saving
+
+  async function postJson(url, body) {
+    const token = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+      const data = await response.json().catch(() => ({}));
+      return { ok: response.ok, data };
+    } catch (err) {
+      return { ok: false, data: { error: { message: "The server could not be reached." } } };
+    }
+  }
+
+  function errorText(data) {
+    return (data && data.error && data.error.message) || "The server refused the request.";
+  }
+
+  // Scores are computed on the server, from the stored answers, with the
+  // task's metric (magicoder's code runs in the sandbox subprocess there).
+  async function scoreRun() {
+    const { ok, data } = await postJson(urls.score, { generation_ids: generationIds() });
+    if (!ok) {
+      showBanner("Could not score the answers: " + errorText(data));
+      return;
+    }
+    if (!data.expected) return; // not an example: nothing to score against
+    for (const [model, output] of Object.entries(data.outputs || {})) {
+      const score = output.score;
+      if (!panes[model] || score == null) continue;
+      const pane = panes[model];
+      pane.score.textContent = "score " + Number(score).toFixed(3);
+      pane.score.className = "example-score pane-score outcome-" + outcome(score);
+      pane.score.hidden = false;
+    }
+  }
+
+  function outcome(score) {
+    return score >= 0.999 ? "pass" : score <= 0.001 ? "fail" : "partial";
+  }
+
+  async function onSave() {
+    saveButton.disabled = true;
+    saveStatus.textContent = "Saving…";
+    const { ok, data } = await postJson(urls.save, { generation_ids: generationIds() });
+    if (!ok) {
+      saveStatus.textContent = "Not saved: " + errorText(data);
+      updateButtons();
+      return;
+    }
+    saveButton.dataset.saved = "1";
+    const link = el("a", null, "gallery entry #" + data.id);
+    link.href = data.url;
+    link.dataset.testid = "saved-link";
+    saveStatus.replaceChildren("Saved: ", link);
+  }
+
+  // ---------------------------------------------------------------- the socket
+
+  function paneFor(msg) {
+    if (msg.generation_id && panesByGenerationId.has(msg.generation_id)) {
+      return panesByGenerationId.get(msg.generation_id);
+    }
+    if (msg.client_ref && panesByClientRef.has(msg.client_ref)) {
+      return panesByClientRef.get(msg.client_ref);
+    }
+    return null; // a frame of an earlier run
+  }
+
+  function handleMessage(msg) {
+    const pane = paneFor(msg);
+    if (msg.type === "error" && !pane) return showBanner(msg.message || msg.code || "Error.");
+    if (!pane) return undefined;
+    switch (msg.type) {
+      case "started": return onStarted(pane, msg);
+      case "token": return onToken(pane, msg);
+      case "done": return finishPane(pane, msg);
+      case "error": return failPane(pane, msg.message || msg.code, msg.code);
+      default: return undefined; // unknown types are ignored on purpose (forward compatibility)
+    }
+  }
+
+  function onStarted(pane, msg) {
+    pane.generationId = msg.generation_id;
+    panesByGenerationId.set(msg.generation_id, pane);
+    if (pane.status === "queued") setStatus(pane, "running");
+    // Stop was pressed before the server had named the generation.
+    if (pane.stopping) socket.send({ type: "cancel", generation_id: pane.generationId });
+  }
+
+  function onToken(pane, msg) {
+    if (typeof msg.text !== "string" || !LIVE.includes(pane.status)) return; // a late chunk
+    pane.rawText += msg.text;
+    setStatus(pane, "running");
+    renderOutput(pane);
+  }
+
+  function onSent(message) {
+    const pane = message.type === "generate" && panesByClientRef.get(message.client_ref);
+    if (pane) {
+      pane.sent = true;
+      setNote(pane, "");
+    }
+  }
+
+  // A stream lives on one connection: what was in flight on a lost one is over.
+  function onLost() {
+    for (const model of MODELS) {
+      const pane = panes[model];
+      if (LIVE.includes(pane.status) && pane.sent) {
+        failPane(pane, "Connection lost before the answer finished. Please run again.", "disconnected");
+      }
+    }
+  }
+
+  // -------------------------------------------------------------- error banner
+
+  function showBanner(message) {
+    errorBanner.querySelector(".banner-text").textContent = message;
+    errorBanner.hidden = false;
+  }
+
+  function hideBanner() {
+    errorBanner.hidden = true;
+  }
+
+  // -------------------------------------------------------------------- wiring
+
+  const socket = window.LoraSocket.open({
+    path: pageData.ws_path,
+    status: byTestId("ws-status"),
+    onMessage: handleMessage,
+    onSent,
+    onLost,
+  });
+
+  form.addEventListener("submit", onRun);
+  stopButton.addEventListener("click", onStop);
+  saveButton.addEventListener("click", onSave);
+  errorBanner.querySelector(".banner-close").addEventListener("click", hideBanner);
+  showReferenceFallback(null);
+  updateButtons();
+})();

@@ -1,0 +1,244 @@
+"""The compare page in headless Chromium on the real stack: fine-tuned and base answers from a
+Celery worker process, the reference from a local OpenAI-compatible server (tests/openai_server.py)
+that the worker calls over HTTP, all three streaming into one page at once; Save puts the run in
+the gallery."""
+
+import json
+import sqlite3
+import subprocess
+
+import pytest
+
+from loraland_site.devservices import daphne_command, free_port, stop, wait_for_port
+
+from .conftest import ROOT
+from .openai_server import OpenAIServer
+from .test_e2e import browser, running_stack  # noqa: F401 (browser is a fixture)
+
+pytestmark = pytest.mark.e2e
+PANES = ("finetuned", "base", "reference")
+# 40 words, one delta each, 0.12 s apart: the reference streams for about 5 s, long enough that
+# the worker's two answers stream while it does, and slowly enough to watch it grow.
+REFERENCE_WORDS = [f"word{i}" for i in range(40)]
+DELTA_S = 0.12
+# At temperature 2 the demo base often ends at once; with this seed both of our models write
+# 48 tokens for the first e2e_nlg example (checked on the test demo).
+SAMPLING = {"max_new_tokens": 48, "temperature": 2, "seed": 2}
+
+# Every change inside the panes: each pane's text length, taken only while that pane is
+# streaming (data-status "running") and the run is still going (Stop enabled).
+RECORD_PANE_LENGTHS = """() => {
+  window.__samples = [];
+  const stop = document.querySelector('[data-testid=stop-button]');
+  new MutationObserver(() => {
+    for (const model of ['finetuned', 'base', 'reference']) {
+      const pane = document.querySelector('[data-testid=pane-' + model + ']');
+      const output = pane.querySelector('[data-testid=pane-output]');
+      if (pane.dataset.status !== 'running' || output.querySelector('.placeholder')) continue;
+      window.__samples.push({model, length: output.textContent.length,
+                             t: performance.now(), runGoing: !stop.disabled});
+    }
+  }).observe(document.querySelector('.panes'),
+             {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def reference_api():
+    with OpenAIServer(answer=" ".join(REFERENCE_WORDS)) as server:
+        server.chunk_delay_s = DELTA_S
+        yield server
+
+
+@pytest.fixture(scope="module")
+def compare_stack(demo_config, tmp_path_factory, reference_api):
+    with running_stack(
+        demo_config,
+        tmp_path_factory.mktemp("compare"),
+        LORALAND_REFERENCE_URL=reference_api.url,
+        LORALAND_REFERENCE_API_KEY=reference_api.api_key,
+        LORALAND_REFERENCE_MODEL="gpt-4",
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
+def site_without_reference(compare_stack):
+    """A second daphne on the same database and Redis, with no reference model configured."""
+    env = {k: v for k, v in compare_stack.env.items() if not k.startswith("LORALAND_REFERENCE")}
+    port = free_port()
+    proc = subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env=env)
+    try:
+        wait_for_port(port, timeout_s=60, proc=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+def open_compare(browser, url: str, *, example: int = 0, **sampling):  # noqa: F811
+    page = browser.new_page()
+    page.goto(f"{url}/compare/e2e_nlg/")
+    page.wait_for_function("document.querySelector('[data-testid=ws-status]').dataset.state"
+                           " === 'connected'")  # fmt: skip
+    page.get_by_test_id("example-chip").nth(example).click()
+    if sampling:
+        page.get_by_test_id("max-new-tokens").fill(str(sampling["max_new_tokens"]))
+        page.get_by_test_id("temperature").evaluate(
+            f"el => {{ el.value = '{sampling['temperature']}';"
+            " el.dispatchEvent(new Event('input', {bubbles: true})); }"
+        )
+        page.get_by_test_id("seed").fill(str(sampling["seed"]))
+    return page
+
+
+def run(page, *, timeout_ms: int = 90_000) -> None:
+    """Press Run and wait until every pane has ended (Stop is disabled again)."""
+    page.get_by_test_id("run-button").click()
+    assert page.get_by_test_id("stop-button").is_enabled()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=stop-button]').disabled", timeout=timeout_ms
+    )
+
+
+def pane(page, model: str, part: str = ""):
+    found = page.get_by_test_id(f"pane-{model}")
+    return found.get_by_test_id(part) if part else found
+
+
+def test_three_answers_stream_at_once_and_save_puts_the_run_in_the_gallery(
+    compare_stack,
+    browser,  # noqa: F811
+):
+    page = open_compare(browser, compare_stack.url, **SAMPLING)
+    page.evaluate(RECORD_PANE_LENGTHS)
+    run(page)
+
+    samples = page.evaluate("window.__samples")
+    windows = {}
+    for model in PANES:
+        mine = [s for s in samples if s["model"] == model and s["runGoing"]]
+        lengths = [s["length"] for s in mine]
+        # Several different lengths while it streamed, and more text at the end than at first.
+        assert len({n for n in lengths if n > 0}) >= 3, (model, lengths)
+        assert lengths[-1] > lengths[0], (model, lengths)
+        windows[model] = (mine[0]["t"], mine[-1]["t"])
+    # Concurrent, not one after the other: ours grew while the reference was still streaming.
+    ref_start, ref_end = windows["reference"]
+    for model in ("finetuned", "base"):
+        start, end = windows[model]
+        assert start < ref_end and end > ref_start, windows
+
+    for model in PANES:
+        assert pane(page, model).get_attribute("data-status") == "done"
+        stats = pane(page, model, "pane-stats").inner_text()
+        assert "TTFT" in stats and "tokens/s" in stats and "tokens" in stats, stats
+        pane(page, model, "pane-score").wait_for()  # an example: scored, on the server
+    assert pane(page, "reference", "pane-output").inner_text().strip() == " ".join(REFERENCE_WORDS)
+    assert "40 tokens" in pane(page, "reference", "pane-stats").inner_text()
+    assert page.get_by_test_id("compare-expected").is_visible()
+
+    page.get_by_test_id("save-button").click()
+    link = page.get_by_test_id("saved-link")
+    link.wait_for(timeout=30_000)
+    url = link.get_attribute("href")
+    entry_id = url.strip("/").rsplit("/", 1)[1]
+    assert page.get_by_test_id("save-button").is_disabled()  # one run, one entry
+
+    page.goto(compare_stack.url + "/gallery/")
+    entry = page.locator(f'[data-testid="gallery-entry"][data-id="{entry_id}"]')
+    entry.wait_for()
+    assert "word0 word1 word2" in entry.get_by_test_id("entry-output-reference").inner_text()
+    for model in ("finetuned", "base"):
+        assert entry.get_by_test_id(f"entry-output-{model}").locator("pre").inner_text().strip()
+    assert entry.get_by_test_id("entry-score").count() == 3
+    assert entry.get_by_test_id("entry-expected").is_visible()
+    outputs = stored_outputs(compare_stack, entry_id)
+    assert set(outputs) == set(PANES)
+    assert all(o["tokens_per_s"] and o["error"] is None for o in outputs.values())
+    assert outputs["reference"]["model"] == "gpt-4"
+
+    entry.get_by_test_id("vote-finetuned").click()
+    page.wait_for_load_state()
+    voted = page.locator(f'[data-testid="gallery-entry"][data-id="{entry_id}"]')
+    assert voted.get_by_test_id("vote-finetuned").get_attribute("aria-pressed") == "true"
+    assert "Fine-tuned better" in voted.get_by_test_id("vote-note").inner_text()
+
+
+def test_a_reference_error_shows_in_its_pane_only(compare_stack, browser, reference_api):  # noqa: F811
+    reference_api.mode = "rate_limit"
+    try:
+        page = open_compare(browser, compare_stack.url)
+        run(page)
+    finally:
+        reference_api.mode = "ok"
+    error = pane(page, "reference", "pane-error")
+    assert error.is_visible() and "rate limiting" in error.inner_text()
+    assert "Try again in 7 s" in error.inner_text()
+    assert pane(page, "reference").get_attribute("data-status") == "error"
+    for model in ("finetuned", "base"):
+        assert pane(page, model).get_attribute("data-status") == "done"
+        assert pane(page, model, "pane-error").is_hidden()
+        assert "tokens/s" in pane(page, model, "pane-stats").inner_text()
+    assert page.get_by_test_id("error-banner").is_hidden()
+
+
+def test_stop_cancels_every_answer(compare_stack, browser, reference_api):  # noqa: F811
+    page = open_compare(browser, compare_stack.url, max_new_tokens=256, temperature=2, seed=2)
+    reference_api.hung_up.clear()
+    page.get_by_test_id("run-button").click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=pane-reference] [data-testid=pane-output]')"
+        ".textContent.includes('word2')"
+    )
+    page.get_by_test_id("stop-button").click()
+    page.wait_for_function("document.querySelector('[data-testid=stop-button]').disabled")
+    stats = pane(page, "reference", "pane-stats").inner_text()
+    assert pane(page, "reference").get_attribute("data-status") == "cancelled", stats
+    assert "finish: cancelled" in stats
+    assert "word39" not in pane(page, "reference", "pane-output").inner_text()
+    assert reference_api.hung_up.wait(10)  # the worker closed the API connection
+    for model in ("finetuned", "base"):  # already done, or cancelled: never left running
+        assert pane(page, model).get_attribute("data-status") in ("done", "cancelled")
+
+
+def test_without_a_reference_model_its_pane_says_how_and_shows_a_kept_answer(
+    compare_stack,
+    site_without_reference,
+    browser,  # noqa: F811
+):
+    compare_stack.manage(
+        "shell",
+        "-c",
+        "from playground.models import ReferenceOutput, Task; "
+        "from playground.prompts import render_prompt; "
+        "t = Task.objects.get(slug='e2e_nlg'); "
+        "ReferenceOutput.objects.create(task=t, model_name='gpt-4-0613', output='Kept answer.', "
+        "prompt=render_prompt(t.prompt_template, t.examples[1]['inputs']))",
+    )
+    page = open_compare(browser, site_without_reference, example=3)  # nothing kept for it
+    note = pane(page, "reference", "pane-note")
+    assert "LORALAND_REFERENCE_URL" in note.inner_text()
+    assert pane(page, "reference").get_attribute("data-status") == "unconfigured"
+
+    page.get_by_test_id("example-chip").nth(1).click()
+    assert pane(page, "reference", "pane-output").inner_text().strip() == "Kept answer."
+    assert "gpt-4-0613" in note.inner_text() and "LORALAND_REFERENCE_URL" in note.inner_text()
+    run(page)
+    for model in ("finetuned", "base"):
+        assert pane(page, model).get_attribute("data-status") == "done"
+    assert pane(page, "reference").get_attribute("data-status") == "stored"
+    pane(page, "reference", "pane-score").wait_for()  # the kept answer is scored too
+
+    page.get_by_test_id("save-button").click()
+    page.get_by_test_id("saved-link").wait_for(timeout=30_000)
+    entry_id = page.get_by_test_id("saved-link").get_attribute("href").strip("/").split("/")[-1]
+    kept = stored_outputs(compare_stack, entry_id)["reference"]
+    assert kept["text"] == "Kept answer." and kept["model"] == "gpt-4-0613"
+
+
+def stored_outputs(stack, comparison_id: str) -> dict:
+    with sqlite3.connect(stack.db_path) as db:
+        (raw,) = db.execute(
+            "select outputs from playground_comparison where id = ?", (int(comparison_id),)
+        ).fetchone()
+    return json.loads(raw)
