@@ -54,19 +54,20 @@ class BatchGenerator:
 
 def generate_for_task(
     generator: BatchGenerator,
-    adapter_dir: Path,
-    slug: str,
+    adapter_path: Path | None,
     prompts: list[str],
     answers: list[str],
     models: list[str],
     batch_size: int = 50,
 ) -> dict[str, list[str]]:
+    """Outputs by model; "finetuned" with the adapter at `adapter_path` (the one the task
+    serves), left out when there is none."""
     budget = generator.answer_budget(answers)
     results = {}
     if "base" in models:
         results["base"] = generator.generate(generator.base, prompts, budget, batch_size)
-    if "finetuned" in models and (adapter_dir / slug).is_dir():
-        tuned = generator.with_adapter(adapter_dir / slug)
+    if "finetuned" in models and adapter_path is not None:
+        tuned = generator.with_adapter(adapter_path)
         results["finetuned"] = generator.generate(tuned, prompts, budget, batch_size)
         generator.base = tuned.unload()  # take the LoRA layers out again for the next task
     return results

@@ -151,6 +151,9 @@ LORALAND_REFERENCE_READ_TIMEOUT_S = env.float("LORALAND_REFERENCE_READ_TIMEOUT_S
 # True: the completion-style prompt goes as one user message to /chat/completions;
 # false: as the prompt of the legacy /completions endpoint.
 LORALAND_REFERENCE_CHAT = env.bool("LORALAND_REFERENCE_CHAT", default=True)
+# Live reference answers one browser session may ask for per hour (they cost the operator's
+# API key); 0: no limit.
+LORALAND_REFERENCE_MAX_PER_HOUR = env.int("LORALAND_REFERENCE_MAX_PER_HOUR", default=60)
 
 LOGGING = {
     "version": 1,

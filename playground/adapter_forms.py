@@ -64,7 +64,10 @@ class AdapterUploadForm(forms.Form):
         label="Adapter name",
         required=False,
         max_length=96,
-        help_text="Optional. Versions of one name replace each other; default: the task's slug.",
+        help_text=(
+            "Optional. Versions of one name replace each other; default: the name of the "
+            "task's latest adapter, else the task's slug."
+        ),
     )
     task_name = forms.CharField(label="Name", required=False, max_length=128)
     task_slug = forms.CharField(

@@ -63,6 +63,13 @@ class AdapterAdmin(admin.ModelAdmin):
 
     def upload(self, request, form) -> Adapter | None:
         data = form.cleaned_data
+        if data["new_task"] is not None and not request.user.has_perm("playground.add_task"):
+            form.add_error(
+                None,
+                "You may upload adapters but not create tasks: choose an existing task, or ask "
+                "an administrator for the permission to add tasks.",
+            )
+            return None
         try:
             return services.adapter_upload(
                 files=data["files"],

@@ -9,11 +9,18 @@ only the reference pane shows it, the other panes carry on.
     for text in stream:  # text deltas, in order
         ...
     stream.finish_reason, stream.usage  # known once the stream has ended
+
+stream.abort(), from another thread, ends it at once (Stop), even while the API is silent.
+Messages never name the configured URL or repeat the API's own words (an internal host, a key's
+tail); the server log has those details.
 """
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import httpx
@@ -21,6 +28,7 @@ from django.conf import settings
 
 from worker.engine import GenerationError
 
+log = logging.getLogger(__name__)
 HOW_TO_CONFIGURE = (
     "set LORALAND_REFERENCE_URL (e.g. https://api.openai.com/v1), LORALAND_REFERENCE_MODEL "
     "(e.g. gpt-4) and LORALAND_REFERENCE_API_KEY, then restart the site and the worker"
@@ -57,10 +65,11 @@ def reference_config() -> ReferenceConfig:
             "REFERENCE_NOT_CONFIGURED", f"No reference model is configured: {HOW_TO_CONFIGURE}."
         )
     if not url.startswith(("http://", "https://")):
+        log.warning("LORALAND_REFERENCE_URL is not an http(s) address: %r", url)
         raise GenerationError(
             "REFERENCE_NOT_CONFIGURED",
-            f"LORALAND_REFERENCE_URL must be an http(s) address such as "
-            f"https://api.openai.com/v1, not {url!r}.",
+            "LORALAND_REFERENCE_URL must be an http(s) address such as "
+            "https://api.openai.com/v1; the site's operator must fix it.",
         )
     return ReferenceConfig(
         url=url.rstrip("/"),
@@ -75,7 +84,8 @@ def reference_config() -> ReferenceConfig:
 class ReferenceStream:
     """One streamed answer: iterate for its text deltas; finish_reason and usage come at the end.
 
-    Closing the iterator early (cancel) closes the connection, so the API stops generating.
+    Closing the iterator early, or abort() from another thread, closes the connection, so the
+    API stops generating. After abort() the iteration ends quietly, with no error.
     """
 
     def __init__(
@@ -86,22 +96,59 @@ class ReferenceStream:
         self.params = params or {}
         self.finish_reason: str | None = None  # as the API said it: stop, length, ...
         self.usage: dict | None = None  # {"prompt_tokens", "completion_tokens", ...} if sent
+        self.aborted = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[str]:
+        if self.aborted:
+            return  # cancelled before it began: no request at all
+        try:
+            yield from self.deltas()
+        except GenerationError:
+            if not self.aborted:  # after abort() a broken connection is the expected end
+                raise
+            return
+        # Without [DONE] the answer counts only if the API said why it finished.
+        if self.finish_reason is None and not self.aborted:
+            raise bad_stream("the stream ended before the answer was complete")
+
+    def deltas(self) -> Iterator[str]:
         config = self.config
-        with translate_errors(config), httpx.Client(timeout=timeouts(config)) as client:
+        with (
+            translate_errors(config, lambda: self.aborted),
+            httpx.Client(timeout=timeouts(config)) as client,
+        ):
             body = request_body(config, self.prompt, self.params)
             with client.stream(
-                "POST", endpoint(config), json=body, headers=headers(config)
+                "POST",
+                endpoint(config),
+                json=body,
+                headers=headers(config),
+                extensions={"trace": self.on_trace},
             ) as response:
                 check_response(response)
                 for data in sse_data(response.iter_lines()):
-                    if data == "[DONE]":
+                    if data == "[DONE]" or self.aborted:
                         return
                     yield from self.read_frame(parse_frame(data))
-        # Without [DONE] the answer counts only if the API said why it finished.
-        if self.finish_reason is None:
-            raise bad_stream("the stream ended before the answer was complete")
+
+    def on_trace(self, event: str, info: dict) -> None:
+        """httpx's trace hook: keep the socket once connected (for https, the TLS one that
+        replaces it), so abort() can shut it."""
+        if event.endswith(("connect_tcp.complete", "start_tls.complete")):
+            with self._lock:
+                self._socket = info["return_value"].get_extra_info("socket")
+                if self.aborted:
+                    shut(self._socket)
+
+    def abort(self) -> None:
+        """Stop now, from any thread: shutting the socket wakes a read that waits on the API
+        (closing it would not), so the iteration ends at once rather than at the read timeout."""
+        with self._lock:
+            self.aborted = True
+            if self._socket is not None:
+                shut(self._socket)
 
     def read_frame(self, frame: dict) -> Iterator[str]:
         if frame.get("usage"):  # the last frame, with stream_options.include_usage
@@ -115,6 +162,13 @@ class ReferenceStream:
         text = choice_text(choice, self.config.chat)
         if text:
             yield text
+
+
+def shut(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, also for a TLS socket: it wakes the reading thread without
+    # touching the TLS state that thread is using.
+    with suppress(OSError):  # already closed: nothing left to stop
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def complete(prompt: str, params: dict | None = None, config: ReferenceConfig | None = None) -> str:
@@ -189,14 +243,17 @@ def parse_frame(data: str) -> dict:
     try:
         frame = json.loads(data)
     except json.JSONDecodeError:
-        raise bad_stream(f"a piece of the stream is not JSON: {data[:80]!r}") from None
+        raise bad_stream("a piece of the stream is not JSON", data) from None
     if isinstance(frame, dict) and "error" in frame:  # a failure reported mid-stream
+        log.warning("reference API: an error mid-stream: %s", error_text(frame))
         raise GenerationError(
-            "REFERENCE_ERROR", f"The reference model failed while answering: {error_text(frame)}"
+            "REFERENCE_ERROR",
+            "The reference model failed while answering; try again, or ask the site's operator "
+            "to check the server log.",
         )
     choices = frame.get("choices") if isinstance(frame, dict) else None
     if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
-        raise bad_stream(f"a piece of the stream has no list of choices: {data[:80]!r}")
+        raise bad_stream("a piece of the stream has no list of choices", data)
     return frame
 
 
@@ -204,88 +261,110 @@ def choice_text(choice: dict, chat: bool) -> str:
     delta = choice.get("delta") if chat else choice
     text = delta.get("content" if chat else "text") if isinstance(delta, dict) else None
     if text is not None and not isinstance(text, str):
-        raise bad_stream(f"a piece of the answer is not text: {text!r}")
+        raise bad_stream("a piece of the answer is not text", repr(text))
     return text or ""  # the first chat frame often carries only the role
 
 
 # --- errors, in words a person understands -------------------------------------------------
+# The visitor's message says what happened and who can fix it; the URL and the API's own words
+# (which may name an internal host, or the tail of the key) go to the server log only.
+OPERATOR_CHECK = "the site's operator must check"
+
+
 @contextmanager
-def translate_errors(config: ReferenceConfig):
+def translate_errors(config: ReferenceConfig, aborted: Callable[[], bool] = lambda: False):
     try:
         yield
-    except httpx.ConnectTimeout:
-        raise GenerationError(
+    except httpx.TransportError as exc:
+        if aborted():  # abort() broke the connection: Stop, not a failure to report
+            raise GenerationError("REFERENCE_STOPPED", "Stopped.") from None
+        raise transport_error(config, exc) from None
+
+
+def transport_error(config: ReferenceConfig, exc: httpx.TransportError) -> GenerationError:
+    if isinstance(exc, httpx.ConnectTimeout):
+        log.warning(
+            "reference API at %s: no connection within %g s", config.url, config.connect_timeout_s
+        )
+        return GenerationError(
             "REFERENCE_TIMEOUT",
-            f"The reference API at {config.url} did not accept a connection within "
-            f"{config.connect_timeout_s:g} s.",
-        ) from None
-    except httpx.TimeoutException:
-        raise GenerationError(
+            f"The reference API did not accept a connection within "
+            f"{config.connect_timeout_s:g} s; it may be down or overloaded.",
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        log.warning("reference API at %s: silent for %g s", config.url, config.read_timeout_s)
+        return GenerationError(
             "REFERENCE_TIMEOUT",
             f"The reference model sent nothing for {config.read_timeout_s:g} s "
             f"(LORALAND_REFERENCE_READ_TIMEOUT_S); it may be overloaded.",
-        ) from None
-    except httpx.ConnectError as exc:
-        raise GenerationError(
+        )
+    if isinstance(exc, httpx.ConnectError):
+        log.warning("reference API at %s: cannot connect: %s", config.url, exc)
+        return GenerationError(
             "REFERENCE_UNREACHABLE",
-            f"Cannot reach the reference API at {config.url}: {connect_problem(exc)}.",
-        ) from None
-    except httpx.TransportError as exc:  # e.g. the connection broke off mid-answer
-        raise GenerationError(
-            "REFERENCE_UNREACHABLE",
-            f"The connection to the reference API at {config.url} broke off: "
-            f"{exc or type(exc).__name__}.",
-        ) from None
+            f"Cannot reach the reference API: {connect_problem(exc)}; "
+            f"{OPERATOR_CHECK} LORALAND_REFERENCE_URL.",
+        )
+    # e.g. the connection broke off mid-answer
+    log.warning("reference API at %s: the connection broke off: %r", config.url, exc)
+    return GenerationError(
+        "REFERENCE_UNREACHABLE",
+        "The connection to the reference API broke off in the middle of the answer.",
+    )
 
 
 def connect_problem(exc: httpx.ConnectError) -> str:
-    text = str(exc)
-    if "refused" in text.lower():
+    text = str(exc).lower()
+    if "refused" in text:
         return "the connection was refused (is the server running, on that port?)"
-    if "name or service not known" in text.lower() or "nodename" in text.lower():
+    if "name or service not known" in text or "nodename" in text:
         return "the host name is unknown (check the address, or the network)"
-    return text or "the connection failed"
+    return "the connection failed"
 
 
 def http_error(response: httpx.Response) -> GenerationError:
-    status, detail = response.status_code, error_detail(response)
+    status = response.status_code
+    log.warning(
+        "reference API at %s: HTTP %s%s", response.request.url, status, error_detail(response)
+    )
     if status in (401, 403):
-        return GenerationError("REFERENCE_AUTH", auth_problem(response, status, detail))
+        return GenerationError("REFERENCE_AUTH", auth_problem(response, status))
     if status == 429:
         return GenerationError(
             "REFERENCE_RATE_LIMITED",
-            f"The reference API is rate limiting requests (HTTP 429){detail}. "
-            f"{retry_hint(response)}",
+            f"The reference API is rate limiting requests (HTTP 429). {retry_hint(response)}",
         )
     hint = ""
     if status == 404:  # a wrong address or model name, most likely
         hint = (
-            " Check LORALAND_REFERENCE_URL (it usually ends in /v1) and LORALAND_REFERENCE_MODEL."
+            " The site's operator must check LORALAND_REFERENCE_URL (it usually ends in /v1) "
+            "and LORALAND_REFERENCE_MODEL."
         )
     return GenerationError(
         "REFERENCE_ERROR",
-        f"The reference API answered HTTP {status} {response.reason_phrase}{detail}.{hint}",
+        f"The reference API answered HTTP {status} {response.reason_phrase}.{hint}",
     )
 
 
-def auth_problem(response: httpx.Response, status: int, detail: str) -> str:
+def auth_problem(response: httpx.Response, status: int) -> str:
     if "authorization" not in response.request.headers:
         return (
-            f"The reference API wants an API key (HTTP {status}){detail}. "
-            f"Set LORALAND_REFERENCE_API_KEY."
+            f"The reference model's API wants an API key (HTTP {status}); "
+            f"{OPERATOR_CHECK} LORALAND_REFERENCE_API_KEY."
         )
     return (
-        f"The API key was refused by the reference API (HTTP {status}){detail}. "
-        f"Check LORALAND_REFERENCE_API_KEY."
+        f"The reference model's API refused the key (HTTP {status}); "
+        f"{OPERATOR_CHECK} LORALAND_REFERENCE_API_KEY."
     )
 
 
 def error_detail(response: httpx.Response) -> str:
-    """ ": <the API's own message>" when the body is OpenAI-style error JSON, else nothing."""
+    """ ": <the API's own message>" when the body is OpenAI-style error JSON, else nothing;
+    for the server log only."""
     try:
         body = response.json()
     except ValueError:
-        return ""  # an HTML error page from a proxy says nothing a visitor could use
+        return ""  # e.g. an HTML error page from a proxy
     text = error_text(body) if isinstance(body, dict) else ""
     return f": {text.rstrip('.')}" if text else ""
 
@@ -306,7 +385,9 @@ def retry_hint(response: httpx.Response) -> str:
     return "Try again in a moment."
 
 
-def bad_stream(problem: str) -> GenerationError:
+def bad_stream(problem: str, sample: str = "") -> GenerationError:
+    if sample:
+        log.warning("reference API: %s: %r", problem, sample[:200])
     return GenerationError(
         "REFERENCE_BAD_STREAM", f"The reference API sent a stream we cannot read: {problem}."
     )

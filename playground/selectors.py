@@ -1,5 +1,6 @@
 """Reads for the pages: tasks, their adapters, a session's conversation, the gallery."""
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import Adapter, Comparison, Generation, ReferenceOutput, Task, Vote, prompt_digest
@@ -25,12 +26,28 @@ def conversation_for(*, task: Task, session_key: str | None, limit: int = 50) ->
     return [generation_as_dict(g) for g in reversed(rows[:limit])]
 
 
-def reference_output_for(*, task: Task, prompt: str) -> ReferenceOutput | None:
-    """The newest stored reference answer to exactly this prompt of this task, if any."""
+def reference_output_for(
+    *, task: Task, prompt: str, model_name: str | None = None
+) -> ReferenceOutput | None:
+    """The newest stored answer of model_name (by default the configured reference model,
+    LORALAND_REFERENCE_MODEL) to exactly this prompt of this task, if any."""
+    answers = reference_outputs_for(task=task, prompt=prompt)
+    return answers.filter(model_name=model_name or settings.LORALAND_REFERENCE_MODEL).first()
+
+
+def reference_outputs_for(*, task: Task, prompt: str):
+    """Every model's stored answers to exactly this prompt of this task, newest first."""
     matches = ReferenceOutput.objects.filter(
         task=task, prompt_sha256=prompt_digest(prompt), prompt=prompt
     )
-    return matches.order_by("-created_at", "-id").first()
+    return matches.order_by("-created_at", "-id")
+
+
+def reference_generation_count(*, session_key: str, since) -> int:
+    """How many live reference answers this browser session has asked for since then."""
+    return Generation.objects.filter(
+        model_kind=Generation.ModelKind.REFERENCE, session_key=session_key, created_at__gte=since
+    ).count()
 
 
 def generation_as_dict(generation: Generation) -> dict:
@@ -154,8 +171,10 @@ def task_example_for(*, task: Task, inputs) -> dict | None:
 
 
 def stored_reference_for(*, task: Task, prompt: str) -> dict | None:
-    """A kept reference answer to this prompt: an imported or fetched one, else a gallery's."""
+    """A kept reference answer to this prompt, shown with its model's name: the configured
+    model's imported or fetched one, else another model's, else a gallery's."""
     stored = reference_output_for(task=task, prompt=prompt)
+    stored = stored or reference_outputs_for(task=task, prompt=prompt).first()
     if stored is not None:
         return {"text": stored.output, "model": stored.model_name, "source": stored.source}
     for comparison in Comparison.objects.filter(task=task, prompt=prompt).only("outputs"):

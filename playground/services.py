@@ -1,6 +1,7 @@
 """Every write to Task, Adapter, Generation, ReferenceOutput, Comparison and Vote rows, and every
 enqueue of work, happens here."""
 
+import contextlib
 import errno
 import json
 import os
@@ -10,6 +11,7 @@ import string
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -53,9 +55,11 @@ def generation_create(
     if task is None:
         raise GenerationError("UNKNOWN_TASK", f"There is no task {task_slug!r}.")
     adapter_name = adapter_for(task, model_kind)
+    is_reference = model_kind == Generation.ModelKind.REFERENCE
+    if is_reference:
+        check_reference_allowed(prompt=prompt, session_key=session_key)
     prompt = prompt_from(task, inputs, prompt)
     checked = validate_params(params, max_new_tokens_limit=settings.LORALAND_MAX_NEW_TOKENS)
-    is_reference = model_kind == Generation.ModelKind.REFERENCE
     # Our base model's context says nothing about the reference model's.
     check_prompt_length(prompt, count_tokens=not is_reference)
     generation = Generation.objects.create(
@@ -88,6 +92,26 @@ def adapter_for(task: Task, model_kind: str) -> str | None:
         reference.reference_config()  # fail now, saying how to configure one, if there is none
         return None
     raise GenerationError("INVALID_MODEL", "model must be finetuned, base or reference.")
+
+
+def check_reference_allowed(*, prompt, session_key: str) -> None:
+    """The reference runs on the operator's API key: only the task's own prompt, rendered from
+    its inputs, and at most LORALAND_REFERENCE_MAX_PER_HOUR answers per browser session."""
+    if prompt is not None:
+        raise GenerationError(
+            "REFERENCE_NEEDS_INPUTS",
+            "The reference model answers only the task's own fields: send inputs, not a prompt.",
+        )
+    limit = settings.LORALAND_REFERENCE_MAX_PER_HOUR
+    since = timezone.now() - timedelta(hours=1)
+    used = selectors.reference_generation_count(session_key=session_key or "", since=since)
+    if limit and used >= limit:
+        raise GenerationError(
+            "REFERENCE_QUOTA",
+            f"This browser session has had its {limit} reference answers for this hour "
+            f"(this site's limit, not the API's); try again later. The fine-tuned and base "
+            f"models are not limited.",
+        )
 
 
 def prompt_from(task: Task, inputs, prompt) -> str:
@@ -245,7 +269,8 @@ def adapter_upload(
     Give `task` (an existing one) or `new_task` (created in the same transaction). The family
     defaults to the task's latest one, else its slug; the version is the family's next. The
     new adapter is active, so its task serves it from now on; older versions stay on disk and
-    in the admin for rollback. Raises AdapterRejected; a refused upload leaves nothing behind.
+    in the admin for rollback. Raises AdapterRejected; a refused upload leaves no files and no
+    rows (only the working folder INCOMING_DIR, empty, stays).
     """
     if (task is None) == (new_task is None):
         raise ValueError("Give either task or new_task.")
@@ -299,12 +324,12 @@ def adapter_store(*, validated, task, new_task, family_dir: Path, uploaded_by) -
                 is_active=True,
             )
     except IntegrityError as exc:  # a task or version created at the same moment
-        remove_placed(placed)
+        remove_placed(placed, family_dir=family_dir)
         raise AdapterRejected(
             "UPLOAD_CONFLICT", f"Another upload got there first ({exc}); upload again."
         ) from exc
     except BaseException:
-        remove_placed(placed)
+        remove_placed(placed, family_dir=family_dir)
         raise
 
 
@@ -330,21 +355,26 @@ def move_into_place(source: Path, *, family_dir: Path, version: int) -> Path:
     for path in source.iterdir():  # on disk before the rename makes them visible
         with path.open("rb") as file:
             os.fsync(file.fileno())
-    family_dir.mkdir(parents=True, exist_ok=True)
     while True:
+        family_dir.mkdir(parents=True, exist_ok=True)
         target = family_dir / str(version)
         try:
             os.rename(source, target)  # refuses a non-empty target: nothing is overwritten
             return target
         except OSError as exc:
+            if exc.errno == errno.ENOENT and source.is_dir():
+                continue  # a failed upload removed the family folder, empty, meanwhile
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
             version += 1
 
 
-def remove_placed(placed: Path | None) -> None:
+def remove_placed(placed: Path | None, *, family_dir: Path) -> None:
+    """Take a failed upload's files back out, and its family folder if that is left empty."""
     if placed is not None:
         shutil.rmtree(placed, ignore_errors=True)
+    with contextlib.suppress(OSError):  # not empty: the family's other versions stay
+        family_dir.rmdir()
 
 
 def adapter_default_family(*, task: Task | None, new_task: NewTask | None) -> str:
@@ -364,7 +394,8 @@ def check_family_name(family: str) -> None:
 
 
 def check_family_owner(family: str, task: Task) -> None:
-    """A family's versions all serve one task, so a rollback never switches tasks."""
+    """A family's versions all serve one task, so a rollback never switches tasks; and no
+    family is named after another task, whose built demo adapter `<slug>/` it would be."""
     other = Adapter.objects.filter(Q(family=family) | Q(name=family)).exclude(task=task).first()
     if other is not None:
         raise AdapterRejected(
@@ -372,6 +403,20 @@ def check_family_owner(family: str, task: Task) -> None:
             f"The adapter name {family!r} is used by the task {other.task.name!r}; choose "
             "another name.",
         )
+    if family in other_task_slugs(task):
+        raise AdapterRejected(
+            "NAME_TAKEN",
+            f"{family!r} is the slug of another task, whose own adapter goes by that name "
+            "(build_demo writes it there); choose another name.",
+        )
+
+
+def other_task_slugs(task: Task) -> set[str]:
+    """The slugs of every task but this one, including the demo's not loaded yet."""
+    from demo.catalog import read_tasks
+
+    slugs = set(Task.objects.exclude(pk=task.pk).values_list("slug", flat=True))
+    return (slugs | {info.slug for info in read_tasks()}) - {task.slug}
 
 
 @transaction.atomic
@@ -479,10 +524,16 @@ def task_create(*, new_task: NewTask) -> Task:
 
 @transaction.atomic
 def evaluation_run_save(
-    *, model_kinds: list[str], results: dict, limit: int | None, duration_s: float
+    *,
+    model_kinds: list[str],
+    results: dict,
+    limit: int | None,
+    duration_s: float,
+    adapters: dict[str, str] | None = None,
 ) -> EvaluationRun:
-    """Store one evaluation: results[slug][model] = list of {inputs, expected, output, score}."""
-    summary = evaluation_summary(results)
+    """Store one evaluation: results[slug][model] = list of {inputs, expected, output, score};
+    adapters[slug] names the adapter scored as the task's "finetuned" (the summary keeps it)."""
+    summary = {**evaluation_summary(results), "adapters": dict(adapters or {})}
     run = EvaluationRun.objects.create(
         model_kinds=model_kinds,
         tasks=list(results),
@@ -776,18 +827,25 @@ def comparison_set_featured(*, comparison_ids: Iterable[int], featured: bool) ->
 
 @transaction.atomic
 def comparisons_save_evaluation(
-    *, results: dict, prompts: dict[str, list[str]], count: int
+    *,
+    results: dict,
+    prompts: dict[str, list[str]],
+    count: int,
+    adapters: dict[str, str] | None = None,
 ) -> list[Comparison]:
-    """Gallery entries from an evaluation (results as for evaluation_run_save): per task, the
-    `count` examples where fine-tuned beat base by most and the `count` where it did worst.
-    Saving a prompt again updates its entry, votes kept, rather than adding a copy."""
+    """Gallery entries from an evaluation (results and adapters as for evaluation_run_save):
+    per task, the `count` examples where fine-tuned beat base by most and the `count` where it
+    did worst. Saving a prompt again updates its entry, votes kept, rather than adding a copy."""
     saved = []
     for slug, by_model in results.items():
         if "finetuned" not in by_model or "base" not in by_model:
             continue  # best and worst mean fine-tuned against base
         task = Task.objects.get(slug=slug)
         for index in best_and_worst(by_model["finetuned"], by_model["base"], count):
-            saved.append(comparison_save_evaluated(task, by_model, index, prompts[slug][index]))
+            adapter = (adapters or {}).get(slug)
+            saved.append(
+                comparison_save_evaluated(task, by_model, index, prompts[slug][index], adapter)
+            )
     return saved
 
 
@@ -800,14 +858,20 @@ def best_and_worst(finetuned: list[dict], base: list[dict], count: int) -> list[
     return order[:count] + worst[:count]
 
 
-def comparison_save_evaluated(task: Task, by_model: dict, index: int, prompt: str) -> Comparison:
+def comparison_save_evaluated(
+    task: Task, by_model: dict, index: int, prompt: str, adapter_name: str | None = None
+) -> Comparison:
+    """One gallery entry; "finetuned" is labelled with the adapter that was scored (default:
+    the one the task serves now)."""
     row = by_model["finetuned"][index]
-    adapter = task.active_adapter
+    if adapter_name is None:
+        served = task.active_adapter
+        adapter_name = served.name if served else task.slug
     outputs = {
         model: {
             "text": rows[index]["output"],
             "score": rows[index]["score"],
-            "model": model_name(model, adapter.name if adapter else task.slug),
+            "model": model_name(model, adapter_name),
         }
         for model, rows in by_model.items()
     }

@@ -11,12 +11,15 @@ Without "stream" it answers one chat.completion JSON object.
         server.requests[-1]["body"]["messages"]  # what the client sent
 
 `mode` makes it misbehave: "rate_limit" (429 with Retry-After), "stall" (headers, then
-silence until stopped), "server_error" (500), "bad_json" (a frame that is not JSON).
+silence until stopped or the client hangs up), "server_error" (500), "bad_json" (a frame that is
+not JSON). `stall_after = n` stalls the same way after n deltas of a good answer.
 Each answer word is one delta (and one "token": max_tokens cuts after that many words).
 """
 
 import json
 import re
+import select
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -31,6 +34,8 @@ class OpenAIServer:
         self.mode = "ok"
         self.retry_after = "7"
         self.chunk_delay_s = 0.0  # pause between deltas, to make a stream last
+        self.stall_after: int | None = None  # send that many deltas, then stall
+        self.stalling = threading.Event()  # set when a stall begins
         self.requests: list[dict] = []
         self.released = threading.Event()  # ends a stall
         self.hung_up = threading.Event()  # set when a client leaves in the middle of a stream
@@ -102,18 +107,28 @@ class OpenAIHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.write_chunk(b": keep-alive\n\n")
         if fake.mode == "stall":
-            fake.released.wait(30)
-            return
+            return self.stall(fake)
         if fake.mode == "bad_json":
             self.write_chunk(b"data: {not json\n\n")
         try:
-            for frame in frames(fake, body, chat):
+            for i, frame in enumerate(frames(fake, body, chat)):
+                if fake.stall_after is not None and i == fake.stall_after + chat:  # role frame
+                    return self.stall(fake)
                 self.write_chunk(f"data: {json.dumps(frame)}\n\n".encode())
                 time.sleep(fake.chunk_delay_s)
             self.write_chunk(b"data: [DONE]\n\n")
             self.write_chunk(b"")  # the last chunk: the response is complete
         except (BrokenPipeError, ConnectionResetError):
             fake.hung_up.set()  # the client closed the connection mid-answer
+
+    def stall(self, fake: OpenAIServer) -> None:
+        """Send nothing until released, noticing when the client hangs up meanwhile."""
+        fake.stalling.set()
+        while not fake.released.wait(0.02):
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                fake.hung_up.set()  # end of file: the client closed the connection
+                return
 
     def write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

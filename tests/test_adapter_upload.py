@@ -61,7 +61,7 @@ def task() -> Task:
 @pytest.fixture
 def staff(db) -> User:
     user = User.objects.create_user("staff", password="pw", is_staff=True)
-    codenames = ["add_adapter", "change_adapter", "view_adapter", "view_task"]
+    codenames = ["add_adapter", "change_adapter", "view_adapter", "add_task", "view_task"]
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return user
 
@@ -202,8 +202,38 @@ def test_a_failure_after_the_move_takes_the_files_back_out(
     monkeypatch.setattr(Adapter.objects, "create", broken_create)
     with pytest.raises(RuntimeError):
         upload(two_files(peft_adapter), task=task)
-    assert files_under(adapter_dir) == ["reviews"]  # the family folder, empty
+    assert files_under(adapter_dir) == []  # not even the family folder, left empty
     assert not Adapter.objects.exists()
+
+
+def test_a_failure_after_the_move_keeps_the_familys_other_versions(
+    adapter_dir, task, peft_adapter, monkeypatch
+):
+    upload(two_files(peft_adapter), task=task)
+    monkeypatch.setattr(Adapter.objects, "create", lambda **fields: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        upload(two_files(peft_adapter), task=task)
+    assert files_under(adapter_dir / "reviews") == ["1", f"1/{CONFIG_FILE}", f"1/{WEIGHTS_FILE}"]
+
+
+def test_an_upload_lands_when_a_failed_one_removes_the_empty_family_folder_meanwhile(
+    adapter_dir, task, peft_adapter, monkeypatch
+):
+    # A failed upload of the task removes the family folder it left empty; another upload
+    # may have just made that folder and be about to rename into it: it makes it again.
+    rename = os.rename
+    removed = []
+
+    def rename_after_removal(source, target):
+        if not removed:
+            removed.append(Path(target).parent)
+            Path(target).parent.rmdir()
+        rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename_after_removal)
+    assert upload(two_files(peft_adapter), task=task).name == "reviews/1"
+    assert removed == [adapter_dir / "reviews"]
+    assert (adapter_dir / "reviews/1" / WEIGHTS_FILE).is_file()
 
 
 def test_an_upload_never_takes_a_version_folder_that_exists(adapter_dir, task, peft_adapter):
@@ -311,6 +341,21 @@ def test_an_adapter_name_serves_one_task_only(adapter_dir, task, peft_adapter):
     assert caught.value.code == "NAME_TAKEN" and "Reviews" in caught.value.message
     assert not Task.objects.filter(slug="movie_reviews").exists()
     assert files_under(adapter_dir / "reviews") == ["1", f"1/{CONFIG_FILE}", f"1/{WEIGHTS_FILE}"]
+
+
+def test_an_adapter_name_cannot_be_another_tasks_slug(adapter_dir, task, peft_adapter):
+    # A later build_demo would write that task's own adapter to <slug>/, and load_tasks
+    # register it: two tasks in one family.
+    Task.objects.create(slug="glue_sst2", name="SST-2", fields=[], prompt_template="{x}")
+    for name in ("glue_sst2", "boolq"):  # a task's; a demo task's not loaded yet
+        with pytest.raises(AdapterRejected) as caught:
+            upload(two_files(peft_adapter), task=task, family=name)
+        assert caught.value.code == "NAME_TAKEN" and "slug of another task" in caught.value.message
+    with pytest.raises(AdapterRejected) as caught:
+        upload(two_files(peft_adapter), new_task=new_task(), family="reviews")
+    assert caught.value.code == "NAME_TAKEN"
+    assert files_under(adapter_dir) == [] and not Adapter.objects.exists()
+    assert upload(two_files(peft_adapter), task=task, family="reviews").name == "reviews/1"
 
 
 @pytest.mark.parametrize("name", ["../up", "a/b", ".hidden", "a..b", "x" * 97, ""])
@@ -500,6 +545,25 @@ def test_staff_create_a_task_in_the_same_form(client, staff, adapter_dir, peft_a
     task = Task.objects.get(slug="movie-reviews")  # made from the name
     assert task.adapters.get().name == "movie-reviews/1"
     assert 'href="/tasks/movie-reviews/"' in client.get("/").content.decode()
+
+
+def test_creating_a_task_in_the_form_needs_the_add_task_permission(
+    client, staff, adapter_dir, peft_adapter
+):
+    staff.user_permissions.remove(Permission.objects.get(codename="add_task"))
+    client.force_login(staff)
+    response = post_upload(
+        client,
+        two_files(peft_adapter),
+        task_name="Movie reviews",
+        category="Sentiment",
+        metric="accuracy",
+        prompt_template=TEMPLATE,
+    )
+    assert response.status_code == 200
+    assert "not create tasks" in response.content.decode()
+    assert not Task.objects.exists() and not Adapter.objects.exists()
+    assert not adapter_dir.exists()
 
 
 def test_the_form_shows_each_problem_of_a_new_task(client, staff, adapter_dir, peft_adapter):

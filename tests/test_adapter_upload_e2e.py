@@ -28,7 +28,7 @@ STAFF_USER = (
     "from django.contrib.auth.models import Permission, User; "
     "user = User.objects.create_user('curator', password='curator-pw', is_staff=True); "
     "user.user_permissions.set(Permission.objects.filter(codename__in=["
-    "'add_adapter', 'change_adapter', 'view_adapter', 'view_task']))"
+    "'add_adapter', 'change_adapter', 'view_adapter', 'add_task', 'view_task']))"
 )
 # Records what the upload form's status line says (the upload script's progress), in
 # sessionStorage so that it outlives the move to the adapter list.

@@ -2,11 +2,17 @@
 
 import io
 import json
+import shutil
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from playground.models import Comparison, EvaluationResult, EvaluationRun
+from playground import services
+from playground.models import Adapter, Comparison, EvaluationResult, EvaluationRun, Task
+
+from .peft_adapters import CONFIG_FILE, WEIGHTS_FILE, save_peft_adapter
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +26,8 @@ def evaluate(*args: str) -> tuple[str, str]:
 def test_json_mode_prints_one_document_and_stores_every_example(catalog):
     out, _ = evaluate("--task", "glue_sst2", "--task", "gsm8k", "--limit", "4", "--json")
     summary = json.loads(out)  # stdout holds the JSON document and nothing else
-    assert set(summary) == {"tasks", "mean"}
+    assert set(summary) == {"tasks", "mean", "adapters"}
+    assert summary["adapters"] == {"glue_sst2": "glue_sst2", "gsm8k": "gsm8k"}  # built ones
     assert set(summary["tasks"]) == {"glue_sst2", "gsm8k"}
     for scores in summary["tasks"].values():
         assert set(scores) == {"base", "finetuned"}
@@ -80,3 +87,56 @@ def test_save_gallery_keeps_each_tasks_best_and_worst_examples(catalog):
 
     evaluate("--task", "glue_sst2", "--limit", "6", "--save-gallery", "2")
     assert Comparison.objects.count() == 4  # a rerun updates its entries, no copies
+
+
+# --- Which adapter is "finetuned": the one the task serves; which tasks are evaluated ----------
+
+
+@pytest.fixture
+def own_adapter_dir(catalog, demo_config, settings, tmp_path) -> Path:
+    """The test demo's glue_sst2 adapter, copied to a folder of this test's own to upload into."""
+    folder = tmp_path / "adapters"
+    shutil.copytree(demo_config.adapter_dir / "glue_sst2", folder / "glue_sst2")
+    settings.LORALAND_ADAPTER_DIR = str(folder)
+    return folder
+
+
+def finetuned_outputs(run: EvaluationRun) -> list[str]:
+    return [r.output for r in run.results.filter(model_kind="finetuned").order_by("index")]
+
+
+def test_finetuned_is_the_uploaded_version_the_task_serves(own_adapter_dir, demo_config):
+    args = ("--task", "glue_sst2", "--limit", "4", "--json")
+    assert json.loads(evaluate(*args)[0])["adapters"] == {"glue_sst2": "glue_sst2"}
+    v2 = save_peft_adapter(demo_config.base_dir, own_adapter_dir.parent / "v2", seed=3)
+    files = [SimpleUploadedFile(n, (v2 / n).read_bytes()) for n in (CONFIG_FILE, WEIGHTS_FILE)]
+    services.adapter_upload(files=files, task=Task.objects.get(slug="glue_sst2"))
+
+    out, _ = evaluate(*args, "--save-gallery", "1")
+    assert json.loads(out)["adapters"] == {"glue_sst2": "glue_sst2/2"}
+    on_v1, on_v2 = EvaluationRun.objects.order_by("created_at", "pk")
+    assert on_v2.summary["adapters"] == {"glue_sst2": "glue_sst2/2"}
+    assert finetuned_outputs(on_v2) != finetuned_outputs(on_v1)  # v2's weights, not v1's
+    saved = Comparison.objects.filter(source="evaluate")
+    assert saved.count() == 2
+    assert {c.outputs["finetuned"]["model"] for c in saved} == {"glue_sst2/2"}
+
+
+def test_a_task_that_serves_no_adapter_is_scored_on_base_with_a_note(catalog):
+    Adapter.objects.filter(task__slug="glue_sst2").update(is_active=False)  # "stop serving"
+    out, err = evaluate("--task", "glue_sst2", "--limit", "2", "--json")
+    summary = json.loads(out)
+    assert summary["tasks"] == {"glue_sst2": {"base": summary["tasks"]["glue_sst2"]["base"]}}
+    assert summary["adapters"] == {}
+    assert "finetuned: skipped glue_sst2: it serves no adapter" in err
+
+
+def test_without_task_it_skips_the_tasks_that_have_no_test_split(catalog, settings):
+    Task.objects.exclude(slug__in=["glue_sst2", "boolq"]).delete()  # boolq: not built here
+    Task.objects.create(slug="my_task", name="Mine", fields=["x"], prompt_template="{x}")
+    out, err = evaluate("--limit", "2", "--models", "base", "--json")
+    assert set(json.loads(out)["tasks"]) == {"glue_sst2"}
+    (note,) = [line for line in err.splitlines() if "no test split" in line]
+    assert "boolq" in note and "my_task" in note and str(settings.LORALAND_DATA_DIR) in note
+    with pytest.raises(CommandError, match="no test split at .*my_task"):
+        evaluate("--task", "my_task", "--models", "base")

@@ -27,6 +27,7 @@ def test_split(tmp_path, settings, tasks) -> list[dict]:
     """A small test split of glue_sst2 where evaluate looks for it, as build_demo writes it."""
     settings.LORALAND_DATA_DIR = str(tmp_path)
     settings.LORALAND_REFERENCE_URL = ""
+    settings.LORALAND_REFERENCE_MODEL = "gpt-4"
     train, test = make_splits(SLUG, n_train=10, n_test=5)
     folder = tmp_path / SLUG
     folder.mkdir()
@@ -139,7 +140,7 @@ def test_evaluate_asks_the_configured_endpoint_for_missing_answers_once(
     test_split, tmp_path, settings
 ):
     first = test_split[0]
-    stored = {"task": SLUG, "inputs": first["inputs"], "output": first["output"], "model": "m"}
+    stored = {"task": SLUG, "inputs": first["inputs"], "output": first["output"], "model": "gpt-4"}
     run("import_reference", write_lines(tmp_path, [stored]))
     with serving_as_reference(settings, answer=" 1") as server:
         out, _ = run("evaluate", "--task", SLUG, "--models", "reference", "--json")
@@ -157,7 +158,7 @@ def test_evaluate_asks_the_configured_endpoint_for_missing_answers_once(
 
 def test_evaluate_skips_a_task_with_missing_answers_and_no_endpoint(test_split, tmp_path):
     first = test_split[0]
-    stored = {"task": SLUG, "inputs": first["inputs"], "output": first["output"], "model": "m"}
+    stored = {"task": SLUG, "inputs": first["inputs"], "output": first["output"], "model": "gpt-4"}
     run("import_reference", write_lines(tmp_path, [stored]))
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="nothing was evaluated"):
@@ -165,3 +166,62 @@ def test_evaluate_skips_a_task_with_missing_answers_and_no_endpoint(test_split, 
     assert "skipped glue_sst2 (4 of 5 examples)" in err.getvalue()
     assert "LORALAND_REFERENCE_URL" in err.getvalue()
     assert not EvaluationRun.objects.exists()
+
+
+def test_answers_of_two_models_for_the_same_prompts_are_scored_separately(test_split, tmp_path):
+    right = [
+        {"task": SLUG, "inputs": r["inputs"], "output": r["output"], "model": "gpt-4"}
+        for r in test_split
+    ]
+    flipped = {"0": " 1", "1": " 0"}
+    wrong = [
+        {**answer, "output": flipped[answer["output"].strip()], "model": "gpt-4o"}
+        for answer in right
+    ]
+    run("import_reference", write_lines(tmp_path, right))
+    run("import_reference", write_lines(tmp_path, wrong))  # newer, but another model's
+    out, _ = run("evaluate", "--task", SLUG, "--models", "reference", "--json")
+    assert json.loads(out)["tasks"][SLUG] == {"reference": 1.0}  # LORALAND_REFERENCE_MODEL's
+    out, _ = run(
+        "evaluate", "--task", SLUG, "--models", "reference", "--reference-model", "gpt-4o", "--json"
+    )
+    assert json.loads(out)["tasks"][SLUG] == {"reference": 0.0}
+    task = Task.objects.get(slug=SLUG)
+    prompt = test_split[0]["prompt"]
+    assert selectors.reference_output_for(task=task, prompt=prompt).model_name == "gpt-4"
+    gpt4o = selectors.reference_output_for(task=task, prompt=prompt, model_name="gpt-4o")
+    assert gpt4o.output == wrong[0]["output"]
+
+
+def test_another_models_answers_are_never_fetched_live(test_split, tmp_path, settings):
+    first = test_split[0]
+    stored = {"task": SLUG, "inputs": first["inputs"], "output": first["output"], "model": "m"}
+    run("import_reference", write_lines(tmp_path, [stored]))
+    with serving_as_reference(settings) as server:
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.raises(CommandError, match="nothing was evaluated"):
+            call_command(
+                "evaluate",
+                "--task",
+                SLUG,
+                "--models",
+                "reference",
+                "--reference-model",
+                "m",
+                stdout=out,
+                stderr=err,
+            )
+        assert server.requests == []  # the endpoint answers as gpt-4, not as m
+    assert "skipped glue_sst2 (4 of 5 examples): no stored answers of m" in err.getvalue()
+    assert "only stored answers are scored for m" in err.getvalue()
+
+
+def test_the_compare_page_shows_another_models_stored_answer_when_its_own_has_none(tasks, settings):
+    settings.LORALAND_REFERENCE_MODEL = "gpt-4"
+    task = Task.objects.get(slug=SLUG)
+    ReferenceOutput.objects.create(task=task, prompt="p", output="4o says", model_name="gpt-4o")
+    assert selectors.reference_output_for(task=task, prompt="p") is None  # not gpt-4's
+    assert selectors.stored_reference_for(task=task, prompt="p")["model"] == "gpt-4o"
+    ReferenceOutput.objects.create(task=task, prompt="p", output="4 says", model_name="gpt-4")
+    ReferenceOutput.objects.create(task=task, prompt="p", output="newer", model_name="gpt-4o")
+    assert selectors.stored_reference_for(task=task, prompt="p")["text"] == "4 says"

@@ -1,18 +1,23 @@
 """The reference model client and the reference generation path, against a local
 OpenAI-compatible streaming server (tests/openai_server.py) standing in for GPT-4."""
 
+import asyncio
 import socket
+import threading
 import time
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
+from django.utils import timezone
 
 from loraland_site.asgi import application
 from playground import services
 from playground.models import Generation
 from playground.reference import ReferenceStream, complete
+from worker import tasks as worker_tasks
 from worker.engine import GenerationError
 
 from .openai_server import serving_as_reference
@@ -75,13 +80,17 @@ def test_the_legacy_completions_endpoint_gets_the_bare_prompt(openai_server, set
     assert request["path"] == "/v1/completions" and request["body"]["prompt"] == PROMPT
 
 
-def test_a_refused_api_key_says_so(openai_server, settings):
+def test_a_refused_api_key_says_so_and_the_apis_words_go_to_the_log_only(
+    openai_server, settings, caplog
+):
     settings.LORALAND_REFERENCE_API_KEY = "sk-wrong"
     error = error_of()
     assert error.code == "REFERENCE_AUTH"
-    assert "API key was refused" in error.message
-    assert "Incorrect API key provided" in error.message  # the API's own words
-    assert "LORALAND_REFERENCE_API_KEY" in error.message
+    assert "refused the key" in error.message
+    assert "operator must check LORALAND_REFERENCE_API_KEY" in error.message
+    # OpenAI's own 401 text names the key's last characters: for the server log, not visitors.
+    assert "Incorrect API key provided" not in error.message
+    assert "Incorrect API key provided" in caplog.text
 
 
 def test_rate_limiting_says_when_to_try_again(openai_server):
@@ -89,6 +98,7 @@ def test_rate_limiting_says_when_to_try_again(openai_server):
     error = error_of()
     assert error.code == "REFERENCE_RATE_LIMITED"
     assert "rate limit" in error.message.lower() and "Try again in 7 s" in error.message
+    assert "Rate limit reached for requests" not in error.message  # the API's own words
 
 
 def test_a_silent_server_times_out_after_the_read_timeout(openai_server, settings):
@@ -107,7 +117,22 @@ def test_a_closed_port_is_reported_as_unreachable(settings):
     settings.LORALAND_REFERENCE_URL = f"http://127.0.0.1:{port}/v1"
     error = error_of()
     assert error.code == "REFERENCE_UNREACHABLE"
-    assert f"127.0.0.1:{port}" in error.message and "refused" in error.message
+    assert "refused" in error.message and "LORALAND_REFERENCE_URL" in error.message
+
+
+def test_messages_do_not_name_the_configured_host(settings, caplog):
+    """The URL may be an internal host: the visitor's message leaves it out, the log has it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.LORALAND_REFERENCE_URL = f"http://127.0.0.1:{port}/v1"
+    error = error_of()
+    assert "127.0.0.1" not in error.message and str(port) not in error.message
+    assert f"127.0.0.1:{port}" in caplog.text
+    settings.LORALAND_REFERENCE_URL = "gpu-box.internal:8000/v1"  # no http://
+    error = error_of()
+    assert error.code == "REFERENCE_NOT_CONFIGURED" and "gpu-box" not in error.message
+    assert "gpu-box.internal" in caplog.text
 
 
 def test_no_configuration_says_which_settings_to_set(settings):
@@ -120,11 +145,12 @@ def test_no_configuration_says_which_settings_to_set(settings):
     assert error_of().code == "REFERENCE_NOT_CONFIGURED"
 
 
-def test_other_http_errors_and_broken_streams_are_named(openai_server):
+def test_other_http_errors_and_broken_streams_are_named(openai_server, caplog):
     openai_server.mode = "server_error"
     error = error_of()
     assert error.code == "REFERENCE_ERROR" and "HTTP 500" in error.message
-    assert "The server had an error" in error.message
+    assert "The server had an error" not in error.message  # the API's words: logged only
+    assert "The server had an error" in caplog.text
     openai_server.mode = "bad_json"
     assert error_of().code == "REFERENCE_BAD_STREAM"
 
@@ -236,3 +262,115 @@ async def test_cancel_stops_a_reference_stream(ws, openai_server):
     row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
     assert row.status == "cancelled" and row.output == done["text"]
     assert openai_server.hung_up.wait(5)  # the connection was closed: the API stops too
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_stop_reaches_a_reference_that_has_gone_silent(ws, openai_server, settings):
+    """The API sends three words, then nothing: Stop ends the stream at once, not at the read
+    timeout, keeps the words so far, and hangs up on the API."""
+    settings.LORALAND_REFERENCE_READ_TIMEOUT_S = 10
+    openai_server.stall_after = 3
+    await ws.send_json_to(
+        {
+            "type": "generate",
+            "task": "glue_sst2",
+            "model": "reference",
+            "inputs": {"sentence": "a warm and funny film"},
+            "params": {"max_new_tokens": 64},
+        }
+    )
+    started = await ws.receive_json_from(timeout=20)
+    assert await asyncio.to_thread(openai_server.stalling.wait, 10)
+    await asyncio.sleep(0.2)  # the three words are read; the worker now waits on the API
+    cancelled_at = time.monotonic()
+    await ws.send_json_to({"type": "cancel", "generation_id": started["generation_id"]})
+    frames = [await ws.receive_json_from(timeout=20)]
+    while frames[-1]["type"] not in ("done", "error"):
+        frames.append(await ws.receive_json_from(timeout=20))
+    assert time.monotonic() - cancelled_at < 3  # generous: the read timeout is 10 s
+    *tokens, done = frames
+    assert done["type"] == "done" and done["finish_reason"] == "cancelled"
+    words = "".join(openai_server.deltas()[:3])
+    assert "".join(t["text"] for t in tokens) == done["text"] == words
+    row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
+    assert (row.status, row.finish_reason, row.output) == ("cancelled", "cancelled", words)
+    assert await asyncio.to_thread(openai_server.hung_up.wait, 2)  # the API was hung up on
+
+
+def test_abort_from_another_thread_ends_a_silent_stream(openai_server, settings, caplog):
+    settings.LORALAND_REFERENCE_READ_TIMEOUT_S = 10
+    openai_server.mode = "stall"
+    stream = ReferenceStream(PROMPT)
+    threading.Timer(0.3, stream.abort).start()
+    started = time.monotonic()
+    assert list(stream) == []  # no error: an aborted stream just ends
+    assert time.monotonic() - started < 3
+    assert openai_server.hung_up.wait(2)
+    assert "reference API" not in caplog.text  # a Stop is not logged as the API's failure
+
+
+def test_a_reference_cancelled_while_queued_never_calls_the_api(
+    tasks, openai_server, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.LORALAND_IN_PROCESS = True  # the cancel flag lives in this process
+    monkeypatch.setattr(services, "enqueue_reference", lambda generation_id: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = services.generation_create(
+            task_slug="glue_sst2",
+            model_kind="reference",
+            inputs={"sentence": "fine"},
+            session_key="s1",
+        )
+    services.generation_cancel(generation_id=generation.id, session_key="s1")
+    worker_tasks.generate_reference(str(generation.id))  # the worker picks it up now
+    generation.refresh_from_db()
+    assert (generation.status, generation.finish_reason) == ("cancelled", "cancelled")
+    assert generation.output == "" and openai_server.requests == []
+
+
+# --- the operator's API key is not a free proxy -------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+async def test_a_raw_prompt_is_refused_for_the_reference(ws, openai_server):
+    await ws.send_json_to(
+        {
+            "type": "generate",
+            "task": "glue_sst2",
+            "model": "reference",
+            "prompt": "Write me a 2,000 word essay on anything.",
+            "client_ref": "r1",
+        }
+    )
+    error = await ws.receive_json_from(timeout=20)
+    assert error["type"] == "error" and error["code"] == "REFERENCE_NEEDS_INPUTS"
+    assert error["client_ref"] == "r1" and "inputs" in error["message"]
+    assert await database_sync_to_async(Generation.objects.count)() == 0
+    assert openai_server.requests == []
+
+
+def test_a_session_gets_a_limited_number_of_reference_answers_an_hour(
+    tasks, openai_server, settings, monkeypatch
+):
+    monkeypatch.setattr(services, "enqueue_reference", lambda generation_id: None)
+    settings.LORALAND_REFERENCE_MAX_PER_HOUR = 2
+
+    def ask(session_key="s1"):
+        return services.generation_create(
+            task_slug="glue_sst2",
+            model_kind="reference",
+            inputs={"sentence": "fine"},
+            session_key=session_key,
+        )
+
+    first = ask()
+    ask()
+    with pytest.raises(GenerationError) as caught:
+        ask()
+    assert caught.value.code == "REFERENCE_QUOTA"  # ours, not the API's REFERENCE_RATE_LIMITED
+    assert "2 reference answers for this hour" in caught.value.message
+    assert Generation.objects.filter(session_key="s1").count() == 2
+    ask(session_key="s2")  # another session has its own count
+    Generation.objects.filter(id=first.id).update(created_at=timezone.now() - timedelta(hours=2))
+    ask()  # an answer over an hour old no longer counts
+    settings.LORALAND_REFERENCE_MAX_PER_HOUR = 0  # no limit
+    for _ in range(3):
+        ask()

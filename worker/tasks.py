@@ -4,7 +4,7 @@ API), publish chunks, save the result."""
 import logging
 import threading
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 from celery import shared_task
 from celery.signals import worker_init
@@ -90,15 +90,15 @@ def stream_generation(generation, publisher: Publisher) -> None:
 def stream_reference(generation, publisher: Publisher) -> None:
     gid = str(generation.id)
     tokens = TokenSender(gid, publisher)
-    stop = CancelFlag()
-    watch = CancelWatcher(gid, stop)
     clock = StreamClock()
     try:
         stream = ReferenceStream(generation.prompt, generation.params)
-        # Leaving the loop early closes the connection, so the API stops generating too.
-        with closing(iter(stream)) as deltas:
+        stop = CancelFlag(stream)
+        watch = CancelWatcher(gid, stop)
+        watch.check()  # cancelled while queued: the stream then opens no request at all
+        # Stop while the API is silent: the watcher aborts the stream from its own thread.
+        with watching(watch), closing(iter(stream)) as deltas:
             for text in deltas:
-                watch.check()  # between chunks: a stalled API is ended by the read timeout
                 if stop.cancelled:
                     break
                 clock.tick()
@@ -111,6 +111,24 @@ def stream_reference(generation, publisher: Publisher) -> None:
     done = reference_done(stream, tokens.text, clock, cancelled=stop.cancelled)
     services.generation_finish(generation_id=gid, done=done)
     publisher.send("done", done_payload(gid, done))
+
+
+@contextmanager
+def watching(watch: "CancelWatcher"):
+    """Poll the cancel flag every CANCEL_CHECK_S on a thread while the block runs."""
+    finished = threading.Event()
+
+    def poll() -> None:
+        while not finished.wait(CANCEL_CHECK_S) and not watch.handle.cancelled:
+            watch.check()
+
+    thread = threading.Thread(target=poll, name="reference-cancel", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        thread.join()
 
 
 def reference_done(stream: ReferenceStream, text: str, clock, cancelled: bool) -> DoneEvent:
@@ -195,12 +213,14 @@ class StreamClock:
 
 
 class CancelFlag:
-    """What CancelWatcher cancels when there is no engine request: the reference's loop."""
+    """What CancelWatcher cancels when there is no engine request: the reference's stream."""
 
-    cancelled = False
+    def __init__(self, stream: ReferenceStream):
+        self.stream, self.cancelled = stream, False
 
     def cancel(self) -> None:
         self.cancelled = True
+        self.stream.abort()  # the blocked read returns at once; the loop ends
 
 
 class CancelWatcher:

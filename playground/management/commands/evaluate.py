@@ -1,7 +1,8 @@
 """`manage.py evaluate`: score base / fine-tuned / reference on each task's test split.
 
-The reference's answers are the stored ones (`import_reference`, or fetched by an earlier
-run), else the configured OpenAI-compatible endpoint's.
+The reference's answers are the stored ones of LORALAND_REFERENCE_MODEL, or of
+--reference-model (`import_reference`, or fetched by an earlier run), else the configured
+OpenAI-compatible endpoint's.
 """
 
 import json
@@ -38,6 +39,13 @@ class Command(BaseCommand):
             metavar="N",
             help="save each task's N best and N worst fine-tuned vs base examples to the gallery",
         )
+        parser.add_argument(
+            "--reference-model",
+            default=None,
+            metavar="NAME",
+            help="score the stored answers imported under this model name "
+            "(default: LORALAND_REFERENCE_MODEL, the only one called live)",
+        )
 
     def handle(
         self,
@@ -53,12 +61,13 @@ class Command(BaseCommand):
         model_kinds = parse_models(models)
         if save_gallery < 0:
             raise CommandError("--save-gallery takes a number of examples, 0 or more")
-        tasks = tasks or list(Task.objects.values_list("slug", flat=True))
-        splits = {slug: read_test_split(slug, limit) for slug in tasks}
+        splits = self.read_splits(tasks, limit)
         started = time.perf_counter()
         ours = [m for m in model_kinds if m != "reference"]
-        outputs = generate_all(splits, ours, batch_size)
-        if "reference" in model_kinds and not self.add_reference(outputs, splits):
+        adapters = self.served_adapters(list(splits)) if "finetuned" in ours else {}
+        outputs = generate_all(splits, ours, adapters, batch_size)
+        reference_model = options.get("reference_model")
+        if "reference" in model_kinds and not self.add_reference(outputs, splits, reference_model):
             model_kinds = ours
         if not model_kinds:
             raise CommandError("nothing was evaluated")
@@ -66,12 +75,16 @@ class Command(BaseCommand):
         run = services.evaluation_run_save(
             model_kinds=model_kinds,
             results=results,
+            adapters=adapters,
             limit=limit,
             duration_s=round(time.perf_counter() - started, 1),
         )
         if save_gallery:
             saved = services.comparisons_save_evaluation(
-                results=results, prompts=split_prompts(splits), count=save_gallery
+                results=results,
+                prompts=split_prompts(splits),
+                count=save_gallery,
+                adapters=adapters,
             )
             # With --json, stdout holds the JSON document alone.
             (self.stderr if as_json else self.stdout).write(
@@ -83,9 +96,44 @@ class Command(BaseCommand):
             self.stdout.write(format_table(run.summary, model_kinds))
             self.stdout.write(f"run {run.pk}: {run.duration_s} s")
 
-    def add_reference(self, outputs: dict, splits: dict) -> bool:
+    def read_splits(self, slugs: list[str] | None, limit: int | None) -> dict:
+        """The test split of each task asked for; without --task, of every task that has one
+        (a task created in the admin has none), with a note on the others."""
+        if slugs:
+            return {slug: read_test_split(slug, limit) for slug in slugs}
+        splits, missing = {}, []
+        for slug in Task.objects.values_list("slug", flat=True):
+            if test_split_path(slug).is_file():
+                splits[slug] = read_test_split(slug, limit)
+            else:
+                missing.append(slug)
+        if missing:
+            self.stderr.write(
+                f"skipped {', '.join(missing)}: no test split in {settings.LORALAND_DATA_DIR}"
+            )
+        if not splits:
+            raise CommandError("no task has a test split; run `python manage.py build_demo` first")
+        return splits
+
+    def served_adapters(self, slugs: list[str]) -> dict[str, str]:
+        """{slug: name of the adapter the task serves}: the one "finetuned" scores (an upload's
+        <family>/<version>, else the built <slug>); a task without one is skipped, with a note."""
+        adapter_dir = Path(settings.LORALAND_ADAPTER_DIR)
+        served = {}
+        for task in Task.objects.filter(slug__in=slugs):
+            adapter = task.active_adapter
+            if adapter is not None and (adapter_dir / adapter.name).is_dir():
+                served[task.slug] = adapter.name
+                continue
+            why = "it serves no adapter"
+            if adapter is not None:
+                why = f"its adapter {adapter.name} is not in {adapter_dir}"
+            self.stderr.write(f"finetuned: skipped {task.slug}: {why}")
+        return served
+
+    def add_reference(self, outputs: dict, splits: dict, model_name: str | None = None) -> bool:
         """Put the reference's answers into outputs for the tasks that have them all."""
-        answers = ReferenceAnswers()
+        answers = ReferenceAnswers(model_name)
         for slug, split in splits.items():
             texts = answers.for_task(slug, split["rows"])
             if texts is not None:
@@ -94,8 +142,8 @@ class Command(BaseCommand):
             self.stderr.write(f"reference: {note}")
         if answers.unanswered:
             self.stderr.write(
-                f"reference: skipped {', '.join(answers.unanswered)}: no stored answers and "
-                + answers.why_no_calls()
+                f"reference: skipped {', '.join(answers.unanswered)}: no stored answers of "
+                f"{answers.model_name} and " + answers.why_no_calls()
             )
         return any("reference" in by_model for by_model in outputs.values())
 
@@ -108,8 +156,11 @@ class ReferenceAnswers:
     examples as the other models'. `notes` and `unanswered` say what was skipped and why.
     """
 
-    def __init__(self):
-        self.can_call = reference.is_configured()
+    def __init__(self, model_name: str | None = None):
+        configured = settings.LORALAND_REFERENCE_MODEL
+        self.model_name = model_name or configured  # whose stored answers are scored
+        # The endpoint answers as the configured model; another's answers are the stored ones.
+        self.can_call = reference.is_configured() and self.model_name == configured
         # Greedy, as the other models are evaluated; the longest answer a visitor may ask for.
         self.params = {"max_new_tokens": settings.LORALAND_MAX_NEW_TOKENS, "temperature": 0.0}
         self.notes: list[str] = []  # why calls stopped
@@ -117,7 +168,7 @@ class ReferenceAnswers:
 
     def for_task(self, slug: str, rows: list[dict]) -> list[str] | None:
         task = Task.objects.get(slug=slug)
-        answers = [stored_answer(task, row["prompt"]) for row in rows]
+        answers = [stored_answer(task, row["prompt"], self.model_name) for row in rows]
         missing = [i for i, answer in enumerate(answers) if answer is None]
         if missing and not self.can_call:
             self.unanswered.append(f"{slug} ({len(missing)} of {len(rows)} examples)")
@@ -129,6 +180,11 @@ class ReferenceAnswers:
         return answers
 
     def why_no_calls(self) -> str:
+        if self.model_name != settings.LORALAND_REFERENCE_MODEL:
+            return (
+                f"only stored answers are scored for {self.model_name}; the endpoint is called "
+                f"only for LORALAND_REFERENCE_MODEL ({settings.LORALAND_REFERENCE_MODEL})"
+            )
         if reference.is_configured():
             return "the reference model failed (see above)"
         return f"no reference model is configured: {reference.HOW_TO_CONFIGURE}"
@@ -152,8 +208,8 @@ class ReferenceAnswers:
         return output
 
 
-def stored_answer(task: Task, prompt: str) -> str | None:
-    stored = selectors.reference_output_for(task=task, prompt=prompt)
+def stored_answer(task: Task, prompt: str, model_name: str) -> str | None:
+    stored = selectors.reference_output_for(task=task, prompt=prompt, model_name=model_name)
     return None if stored is None else stored.output
 
 
@@ -165,35 +221,51 @@ def parse_models(text: str) -> list[str]:
     return kinds
 
 
+def test_split_path(slug: str) -> Path:
+    return Path(settings.LORALAND_DATA_DIR) / slug / "test.jsonl"
+
+
 def read_test_split(slug: str, limit: int | None) -> dict:
     if not Task.objects.filter(slug=slug).exists():
         raise CommandError(f"unknown task {slug!r}")
-    path = Path(settings.LORALAND_DATA_DIR) / slug / "test.jsonl"
+    path = test_split_path(slug)
     if not path.is_file():
-        raise CommandError(f"no test split at {path}; run `python manage.py build_demo` first")
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        raise CommandError(
+            f"no test split at {path}: `python manage.py build_demo` writes the demo tasks' "
+            "ones; for another task put its examples there, one JSON object per line with "
+            "prompt, inputs and output"
+        )
+    rows = read_jsonl(path)
     train = path.with_name("train.jsonl")
-    answers = [json.loads(line)["output"] for line in train.read_text().splitlines()]
-    # The answer budget comes from the train answers, so --limit does not change it.
+    # The answer budget comes from the train answers (else the whole test split's), so
+    # --limit does not change it.
+    answers = [row["output"] for row in (read_jsonl(train) if train.is_file() else rows)]
     return {"rows": rows[:limit] if limit else rows, "train_answers": answers}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def split_prompts(splits: dict) -> dict[str, list[str]]:
     return {slug: [row["prompt"] for row in split["rows"]] for slug, split in splits.items()}
 
 
-def generate_all(splits: dict, model_kinds: list[str], batch_size: int) -> dict:
-    """{slug: {model: [output per test row]}} for our own models (base, fine-tuned)."""
+def generate_all(
+    splits: dict, model_kinds: list[str], adapters: dict[str, str], batch_size: int
+) -> dict:
+    """{slug: {model: [output per test row]}} for our own models (base, fine-tuned); the
+    fine-tuned model is the base with the adapter named in `adapters`, the one its task serves."""
     if not model_kinds:
         return {slug: {} for slug in splits}  # reference only: no need to load the base model
     from demo.evaluation import BatchGenerator, generate_for_task
 
     generator = BatchGenerator(Path(settings.LORALAND_BASE_MODEL))
+    adapter_dir = Path(settings.LORALAND_ADAPTER_DIR)
     return {
         slug: generate_for_task(
             generator,
-            Path(settings.LORALAND_ADAPTER_DIR),
-            slug,
+            adapter_dir / adapters[slug] if slug in adapters else None,
             [r["prompt"] for r in split["rows"]],
             split["train_answers"],
             model_kinds,
