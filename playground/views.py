@@ -97,10 +97,8 @@ MODEL_LABELS = {"base": "Base output", "finetuned": "Fine-tuned output", "refere
 
 def example_view(example: dict, *, fields: list[str], models: list[str]) -> dict:
     """Inputs as (label, value) pairs in the task's field order; one output cell per model."""
-    inputs = example.get("inputs") or {}
-    names = [f for f in fields if f in inputs] + [f for f in inputs if f not in fields]
     return {
-        "inputs": [(field_label(name), inputs[name]) for name in names],
+        "inputs": input_pairs(example.get("inputs") or {}, fields),
         "expected": example.get("expected", ""),
         "outputs": [{"model": m, **(example.get(m) or {"missing": True})} for m in models],
     }

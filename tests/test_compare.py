@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from playground import selectors, services
 from playground.models import Comparison, Generation, ReferenceOutput, Task
@@ -168,6 +169,23 @@ def test_only_this_sessions_finished_answers_to_one_input_can_be_scored_or_saved
         assert not_an_id.status_code == 404
     assert client.get("/compare/glue_sst2/save/").status_code == 405
     assert Comparison.objects.count() == 0
+
+
+def test_score_and_save_refuse_a_post_without_the_csrf_token(catalog):
+    browser = Client(enforce_csrf_checks=True)  # as a browser is checked; the test client isn't
+    browser.get("/compare/glue_sst2/")  # a session, and the csrftoken cookie of the page's form
+    key = browser.session.session_key
+    ids = {"finetuned": answer(key, "finetuned", " 1")}
+    token = browser.cookies["csrftoken"].value
+    for url, accepted in (("/compare/glue_sst2/score/", 200), ("/compare/glue_sst2/save/", 201)):
+        forged = post(browser, url, ids)  # e.g. a form on another site, riding the session
+        assert forged.status_code == 403, (url, forged.status_code)
+        assert b"CSRF" in forged.content
+        body = json.dumps({"generation_ids": {m: str(g.id) for m, g in ids.items()}})
+        # The page's own request (compare.js sends the token in X-CSRFToken) goes through.
+        sent = browser.post(url, body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+        assert sent.status_code == accepted, (url, sent.status_code)
+    assert Comparison.objects.count() == 1  # only the request with the token saved
 
 
 def test_save_stores_the_run_with_scores_and_figures_and_links_its_permalink(visitor):

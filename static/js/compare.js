@@ -4,7 +4,8 @@
 // fine-tuned adapter, the base model, and the reference model (GPT-4 or another
 // OpenAI-compatible API). A failure shows in its own pane; the others carry on.
 // When all have finished the server scores them (for an example's input) and
-// Save keeps the run in the gallery.
+// Save keeps the run in the gallery. The panes show one run, of the input in the
+// form: changing the input (outside a run) clears them, so Save saves what is shown.
 //
 // Security, as in task.js: text goes into the DOM through textContent; model
 // output only through LoraRender.renderInto (marked + DOMPurify).
@@ -33,13 +34,14 @@
   for (const model of MODELS) panes[model] = makePane(model);
   const panesByClientRef = new Map();
   const panesByGenerationId = new Map();
+  let shownExample = null; // the example index of the run in the panes (null: typed inputs)
 
   const promptForm = window.LoraPromptForm.create({
     task,
     limits: pageData.limits,
     defaults: pageData.defaults,
     onChange: (index) => {
-      if (!running()) showReferenceFallback(index);
+      if (!running()) clearRun(index);
     },
   });
 
@@ -169,10 +171,29 @@
     hideBanner();
     panesByClientRef.clear();
     panesByGenerationId.clear();
-    showExpected(promptForm.exampleIndex());
+    shownExample = promptForm.exampleIndex();
+    showExpected(shownExample);
     saveStatus.replaceChildren();
-    showReferenceFallback(promptForm.exampleIndex());
+    showReferenceFallback(shownExample);
     for (const model of liveModels()) startPane(panes[model], request);
+    updateButtons();
+  }
+
+  // The input changed after a run: its answers (and scores) are no longer of the input in
+  // the form, so all three panes are cleared and Save has nothing to save until the next
+  // run. The reference pane shows what is kept for the new input, as before any run.
+  // Picking the run's own example again changes nothing.
+  function clearRun(exampleIndex) {
+    if (exampleIndex != null && exampleIndex === shownExample) return;
+    shownExample = null;
+    hideBanner();
+    panesByClientRef.clear();
+    panesByGenerationId.clear();
+    for (const model of MODELS) resetPane(panes[model]);
+    showReferenceFallback(exampleIndex);
+    showExpected(null);
+    saveStatus.replaceChildren();
+    saveButton.dataset.saved = "";
     updateButtons();
   }
 
@@ -232,6 +253,13 @@
     return ids;
   }
 
+  /** Whether `ids` (from generationIds()) are still those of the run in the panes. */
+  function isShownRun(ids) {
+    const shown = generationIds();
+    const models = Object.keys(ids);
+    return models.length === Object.keys(shown).length && models.every((m) => shown[m] === ids[m]);
+  }
+
   function updateButtons() {
     const busy = running();
     runButton.disabled = busy;
@@ -265,7 +293,9 @@
   // Scores are computed on the server, from the stored answers, with the
   // task's metric (magicoder's code runs in the sandbox subprocess there).
   async function scoreRun() {
-    const { ok, data } = await postJson(urls.score, { generation_ids: generationIds() });
+    const ids = generationIds();
+    const { ok, data } = await postJson(urls.score, { generation_ids: ids });
+    if (!isShownRun(ids)) return; // a new run, or a new input, replaced these answers
     if (!ok) {
       showBanner("Could not score the answers: " + errorText(data));
       return;
@@ -286,9 +316,11 @@
   }
 
   async function onSave() {
+    const ids = generationIds();
     saveButton.disabled = true;
     saveStatus.textContent = "Saving…";
-    const { ok, data } = await postJson(urls.save, { generation_ids: generationIds() });
+    const { ok, data } = await postJson(urls.save, { generation_ids: ids });
+    if (!isShownRun(ids)) return; // the panes have moved on; their Save state was reset
     if (!ok) {
       saveStatus.textContent = "Not saved: " + errorText(data);
       updateButtons();
