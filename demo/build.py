@@ -39,7 +39,7 @@ class AdapterSpec:
     rank: int = 8
     alpha: int = 16
     target_modules: tuple[str, ...] = ALL_LINEAR
-    steps: int = 110
+    steps: int = 130
     batch_size: int = 8
     learning_rate: float = 3e-3
 
