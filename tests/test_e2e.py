@@ -391,9 +391,7 @@ def test_stop_in_the_page_ends_a_long_answer(stack, browser):
     # something to stop.
     page.get_by_test_id("seed").fill("0")
     page.get_by_test_id("send-button").click()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=output]').textContent.length > 3"
-    )
+    page.wait_for_function("document.querySelector('[data-testid=output]').textContent.length > 3")
     page.get_by_test_id("stop-button").click()
     stats = page.get_by_test_id("stats")
     stats.wait_for(state="visible", timeout=30_000)
