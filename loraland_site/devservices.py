@@ -7,10 +7,11 @@ import sys
 import time
 
 
-def worker_command(concurrency: int) -> list[str]:
-    """One inference worker: threads pool, so the process holds one engine shared by its tasks."""
+def worker_command(concurrency: int, queues: str = "inference") -> list[str]:
+    """A Celery worker on threads: an inference worker's process holds one engine shared by
+    its tasks; a reference worker ("reference" queue) only waits on the reference API."""
     return [
-        sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", "inference",
+        sys.executable, "-m", "celery", "-A", "loraland_site", "worker", "-Q", queues,
         "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "INFO",
     ]  # fmt: skip
 

@@ -155,7 +155,7 @@ def enqueue_reference(generation_id) -> None:
     if settings.LORALAND_IN_PROCESS:
         tasks.run_in_process(str(generation_id), task=tasks.generate_reference)
     else:
-        tasks.generate_reference.apply_async(args=[str(generation_id)], queue="inference")
+        tasks.generate_reference.apply_async(args=[str(generation_id)], queue="reference")
 
 
 def generation_cancel(*, generation_id, session_key: str) -> None:

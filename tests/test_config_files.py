@@ -48,6 +48,9 @@ def test_compose_runs_web_and_an_inference_worker_on_redis_and_postgres():
     assert "-Q" in services["worker"]["command"] and "inference" in services["worker"]["command"]
     assert services["worker"]["environment"]["LORALAND_DEVICE"] == "cuda"
     assert "daphne" in " ".join(services["web"]["command"])
+    # Reference answers have their own worker, so they never hold an engine worker's thread.
+    assert "reference" in services["reference-worker"]["command"]
+    assert "reference" not in services["worker"]["command"]
 
 
 def test_ci_runs_only_make_test():

@@ -44,6 +44,10 @@ class Stack:
     worker_log: Path
     worker: subprocess.Popen | None = None
 
+    @property
+    def reference_worker_log(self) -> Path:
+        return self.worker_log.with_name("reference-worker.log")
+
     def manage(self, *args: str) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -64,8 +68,9 @@ def stack(demo_config, tmp_path_factory):
 
 @contextmanager
 def running_stack(demo_config, workdir: Path, **settings: str):
-    """redis, a migrated database with the catalog, a worker and daphne; `settings` are
-    environment variables added for both processes (e.g. another LORALAND_ADAPTER_DIR)."""
+    """redis, a migrated database with the catalog, an inference worker, a reference worker
+    and daphne, as `manage.py serve` runs them; `settings` are environment variables added
+    for every process (e.g. another LORALAND_ADAPTER_DIR)."""
     redis = start_private_redis()
     if redis is None:
         pytest.fail("redis-server is not installed; the cross-process tests need it")
@@ -86,6 +91,7 @@ def running_stack(demo_config, workdir: Path, **settings: str):
         stack.manage("load_tasks")
         stack.worker = start_worker(env, stack.worker_log)
         procs.append(stack.worker)
+        procs.append(start_worker(env, stack.reference_worker_log, queues="reference"))
         port = free_port()
         procs.append(subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env=env))
         wait_for_port(port, timeout_s=60, proc=procs[-1])
@@ -96,11 +102,10 @@ def running_stack(demo_config, workdir: Path, **settings: str):
             stop(proc)
 
 
-def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
+def start_worker(env: dict, log_path: Path, queues: str = "inference") -> subprocess.Popen:
     log = log_path.open("w")
-    proc = subprocess.Popen(
-        worker_command(concurrency=8), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    command = worker_command(concurrency=8, queues=queues)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while "ready." not in log_path.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -150,6 +150,12 @@ def test_three_answers_stream_at_once_and_save_puts_the_run_in_the_gallery(
     assert pane(page, "reference", "pane-output").inner_text().strip() == " ".join(REFERENCE_WORDS)
     assert "40 tokens" in pane(page, "reference", "pane-stats").inner_text()
     assert page.get_by_test_id("compare-expected").is_visible()
+    # The reference answer came from the reference worker, which never loads the model, and
+    # held no thread of the inference worker.
+    reference_log = compare_stack.reference_worker_log.read_text()
+    received = "Task worker.tasks.generate_reference["
+    assert received in reference_log and "loading base model" not in reference_log
+    assert received not in compare_stack.worker_log.read_text()
 
     page.get_by_test_id("save-button").click()
     link = page.get_by_test_id("saved-link")

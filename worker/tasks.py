@@ -28,9 +28,11 @@ CANCEL_CHECK_S = 0.05
 
 
 @worker_init.connect
-def load_engine_at_start(**_):
-    """Load the model once per worker process before any task (threads pool: no fork)."""
-    get_engine()
+def load_engine_at_start(sender, **_):
+    """Load the model once per inference worker process before any task (threads pool: no
+    fork). A worker of the "reference" queue alone never needs it."""
+    if "inference" in sender.app.amqp.queues.consume_from:
+        get_engine()
 
 
 @shared_task(name="worker.tasks.generate")

@@ -1,4 +1,5 @@
-"""`make run`: daphne + a Celery worker (+ a private redis-server when REDIS_URL is unset)."""
+"""`make run`: daphne + a Celery inference worker + a reference worker (+ a private redis-server
+when REDIS_URL is unset)."""
 
 import os
 import signal
@@ -17,9 +18,14 @@ from loraland_site.devservices import (
     worker_command,
 )
 
+# Reference answers in flight at once; each thread only waits on the reference API.
+REFERENCE_THREADS = 16
 
 class Command(BaseCommand):
-    help = "Serve the site: daphne, one Celery inference worker and, if needed, Redis."
+    help = (
+        "Serve the site: daphne, one Celery inference worker, one reference worker and, "
+        "if needed, Redis."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -42,6 +48,7 @@ class Command(BaseCommand):
         try:
             if redis_url:
                 procs.append(self.start_worker(env))
+                procs.append(self.start_reference_worker(env))
             procs.append(self.start_daphne(env, host, port))
             wait_for_port(port, timeout_s=60, proc=procs[-1])
             self.log(f"LoRA Land is up: http://{host}:{port}/  (Ctrl-C stops)")
@@ -53,6 +60,11 @@ class Command(BaseCommand):
     def start_worker(self, env):
         command = worker_command(settings.LORALAND_MAX_BATCH)
         return subprocess.Popen([*command, "--hostname", f"inference-{os.getpid()}@%h"], env=env)
+
+    def start_reference_worker(self, env):
+        """Reference answers wait on a remote API: a light worker of their own, no model."""
+        command = worker_command(REFERENCE_THREADS, queues="reference")
+        return subprocess.Popen([*command, "--hostname", f"reference-{os.getpid()}@%h"], env=env)
 
     def start_daphne(self, env, host, port):
         return subprocess.Popen(daphne_command(host, port), env=env)
