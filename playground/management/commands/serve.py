@@ -21,6 +21,7 @@ from loraland_site.devservices import (
 # Reference answers in flight at once; each thread only waits on the reference API.
 REFERENCE_THREADS = 16
 
+
 class Command(BaseCommand):
     help = (
         "Serve the site: daphne, one Celery inference worker, one reference worker and, "
