@@ -237,6 +237,8 @@ def adapter_register_if_present(*, task: Task, adapter_dir) -> Adapter | None:
 # Uploads are validated in a temporary folder inside the adapter directory, so that putting one
 # in place is a rename on the same filesystem: a worker sees the whole adapter or nothing.
 INCOMING_DIR = ".incoming"
+# A working folder this old belongs to an upload whose process died (requests end far sooner).
+STALE_UPLOAD_S = 3600
 # One segment of the engine's adapter names (worker/engine/adapters.py), at most 96 characters.
 ADAPTER_FAMILY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 TASK_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -270,7 +272,8 @@ def adapter_upload(
     defaults to the task's latest one, else its slug; the version is the family's next. The
     new adapter is active, so its task serves it from now on; older versions stay on disk and
     in the admin for rollback. Raises AdapterRejected; a refused upload leaves no files and no
-    rows (only the working folder INCOMING_DIR, empty, stays).
+    rows (only the working folder INCOMING_DIR, empty, stays). Leftovers of uploads whose
+    process was killed are removed by the next upload.
     """
     if (task is None) == (new_task is None):
         raise ValueError("Give either task or new_task.")
@@ -279,6 +282,7 @@ def adapter_upload(
     family = family or adapter_default_family(task=task, new_task=new_task)
     check_family_name(family)
     adapter_dir = Path(settings.LORALAND_ADAPTER_DIR)
+    remove_stale_uploads(adapter_dir / INCOMING_DIR)
     incoming = adapter_dir / INCOMING_DIR / uuid.uuid4().hex
     incoming.mkdir(parents=True)
     try:
@@ -297,6 +301,16 @@ def adapter_upload(
         )
     finally:
         shutil.rmtree(incoming, ignore_errors=True)  # gone already when it was moved
+
+
+def remove_stale_uploads(incoming_dir: Path) -> None:
+    """Working folders left by uploads whose process was killed midway."""
+    if not incoming_dir.is_dir():
+        return
+    cutoff = timezone.now().timestamp() - STALE_UPLOAD_S
+    for folder in incoming_dir.iterdir():
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def adapter_store(*, validated, task, new_task, family_dir: Path, uploaded_by) -> Adapter:

@@ -5,6 +5,7 @@ version is served at once, from disk, while requests on the old one finish on it
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,18 @@ def test_a_good_upload_is_stored_as_version_1_with_its_figures(
     assert adapter.warnings == [] and adapter.uploaded_by == staff and adapter.is_active
     assert adapter_for(task, "finetuned") == "reviews/1"
     assert list((adapter_dir / ".incoming").iterdir()) == []
+
+
+def test_an_upload_removes_what_killed_uploads_left_behind(adapter_dir, task, peft_adapter):
+    incoming = adapter_dir / ".incoming"
+    dead, running = incoming / "dead", incoming / "running"
+    for folder in (dead, running):
+        folder.mkdir(parents=True)
+        (folder / WEIGHTS_FILE).write_bytes(b"partial")
+    two_hours_ago = time.time() - 7200
+    os.utime(dead, (two_hours_ago, two_hours_ago))
+    upload(two_files(peft_adapter), task=task)
+    assert sorted(p.name for p in incoming.iterdir()) == ["running"]  # another upload's, now
 
 
 def test_a_re_upload_is_version_2_and_served_while_version_1_stays(
