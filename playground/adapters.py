@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from worker.engine.errors import GenerationError
+
 MB = 1024 * 1024
 CONFIG_FILE = "adapter_config.json"
 WEIGHTS_FILE = "adapter_model.safetensors"
@@ -75,13 +77,9 @@ TAR_OVERHEAD = 1 * MB
 ZIP_DIRECTORY_BYTES_PER_MEMBER = 4096
 
 
-class AdapterRejected(Exception):
-    """An upload that cannot be served: `code` for programs, `message` (with a hint) for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class AdapterRejected(GenerationError):
+    """An upload that cannot be served: the project's one domain error (`code` for programs,
+    `message` with a hint for people), printed as "CODE: message" by upload_adapter."""
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
