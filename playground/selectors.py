@@ -1,7 +1,7 @@
 """Reads for the pages: tasks, their adapters, a session's conversation, the gallery."""
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, When
 
 from .models import Adapter, Comparison, Generation, ReferenceOutput, Task, Vote, prompt_digest
 
@@ -173,8 +173,9 @@ def task_example_for(*, task: Task, inputs) -> dict | None:
 def stored_reference_for(*, task: Task, prompt: str) -> dict | None:
     """A kept reference answer to this prompt, shown with its model's name: the configured
     model's imported or fetched one, else another model's, else a gallery's."""
-    stored = reference_output_for(task=task, prompt=prompt)
-    stored = stored or reference_outputs_for(task=task, prompt=prompt).first()
+    configured_first = Case(When(model_name=settings.LORALAND_REFERENCE_MODEL, then=0), default=1)
+    answers = reference_outputs_for(task=task, prompt=prompt)
+    stored = answers.order_by(configured_first, "-created_at", "-id").first()
     if stored is not None:
         return {"text": stored.output, "model": stored.model_name, "source": stored.source}
     for comparison in Comparison.objects.filter(task=task, prompt=prompt).only("outputs"):
