@@ -9,7 +9,7 @@ from django.core.management import call_command
 def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_settings, tmp_path):
     out = io.StringIO()
     plot = tmp_path / "bench.png"
-    argv = ["--users", "1,32", "--baseline-users", "32", "--min-requests", "2"]
+    argv = ["--users", "1,32", "--baseline-users", "32", "--min-requests", "2", "--repeats", "2"]
     call_command("bench", *argv, "--new-tokens", "3", "--plot", str(plot), "--json", stdout=out)
     report = json.loads(out.getvalue())  # stdout holds the JSON document and nothing else
     systems = {(row["system"], row["users"]) for row in report["scenarios"]}
@@ -24,8 +24,11 @@ def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_setti
     adapters = len(list(demo_config.adapter_dir.iterdir()))
     labels = {row["adapters"] for row in report["scenarios"] if row["system"] == "engine"}
     assert labels == {"1 adapter", f"{adapters} uniform", f"{adapters} skewed"}
+    assert report["repeats"] == 2
     for row in report["scenarios"]:
-        assert row["tokens_per_s"] > 0 and row["requests"] >= 2
+        runs = row["tokens_per_s_runs"]  # one per round; the row holds their median
+        assert len(runs) == 2 and min(runs) <= row["tokens_per_s"] <= max(runs)
+        assert row["tokens_per_s"] > 0 and row["requests"] >= 4
         assert row["ttft_ms_p50"] <= row["ttft_ms_p95"]
         assert row["peak_rss_mb"] > 0
     for name in ("vs_peft_sequential", "vs_peft_mixed", "vs_base"):

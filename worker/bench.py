@@ -13,6 +13,7 @@ import heapq
 import json
 import os
 import random
+import statistics
 import sys
 import threading
 import time
@@ -305,44 +306,71 @@ def scenarios(adapters: list[str], users: list[int], baseline_users: list[int]):
 
 
 def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
+    """Every scenario `args.repeats` times, in interleaved rounds so that a shared machine's
+    drift hits every system alike; one row per scenario holding the median of each figure and
+    every round's throughput (`tokens_per_s_runs`, for paired ratios)."""
     adapters = list(prompts)
     engine = Engine(config)
     peft = None
-    rows = []
     plan = list(scenarios(adapters, args.users, args.baseline_users))
-    for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
-        work = Workload(
-            prompts, asked, popularity, users, max(args.min_requests, 2 * users), args.new_tokens
-        )
-        print(f"[{index}/{len(plan)}] {system} {label}, {users} users", file=sys.stderr)
-        if system.startswith("engine"):
-            result = run_engine(engine, work)
+    runs: dict[tuple, list[dict]] = {}
+    for round_ in range(1, args.repeats + 1):
+        for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
+            requests = max(args.min_requests, 2 * users)
+            work = Workload(prompts, asked, popularity, users, requests, args.new_tokens)
+            step = f"round {round_}/{args.repeats}, [{index}/{len(plan)}]"
+            print(f"{step} {system} {label}, {users} users", file=sys.stderr)
+            if system.startswith("engine"):
+                result = run_engine(engine, work)
+            else:
+                peft = peft or load_peft(config, adapters)
+                batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
+                result = run_static(*peft, work, batch, mixed=system == "peft_mixed")
+            runs.setdefault((system, label, users), []).append(result)
+    return [
+        {"system": system, "adapters": label, "users": users, **combine(results)}
+        for (system, label, users), results in runs.items()
+    ]
+
+
+def combine(results: list[dict]) -> dict:
+    """The median of each figure over the rounds; requests summed, peak RSS the highest."""
+    row = {}
+    for key in results[0]:
+        values = [r[key] for r in results if r[key] is not None]
+        if key == "requests":
+            row[key] = sum(values)
+        elif key == "peak_rss_mb":
+            row[key] = max(values)
         else:
-            peft = peft or load_peft(config, adapters)
-            batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
-            result = run_static(*peft, work, batch, mixed=system == "peft_mixed")
-        rows.append({"system": system, "adapters": label, "users": users, **result})
-    return rows
+            row[key] = round(statistics.median(values), 2) if values else None
+    row["tokens_per_s_runs"] = [r["tokens_per_s"] for r in results]
+    return row
 
 
 def ratios(rows: list[dict], adapters: int) -> dict:
-    def throughput(system, users, label=f"{adapters} uniform"):
+    """Throughput ratios, each the median over rounds of the ratio within one round (the two
+    systems ran minutes apart at most, so the machine's drift cancels out)."""
+
+    def runs(system, users, label=f"{adapters} uniform"):
         for row in rows:
             if (row["system"], row["users"], row["adapters"]) == (system, users, label):
-                return row["tokens_per_s"]
+                return row["tokens_per_s_runs"]
         return None
 
-    def ratio(a, b):
-        return round(a / b, 2) if a and b else None
+    def ratio(ours, theirs):
+        if not ours or not theirs:
+            return None
+        return round(statistics.median(a / b for a, b in zip(ours, theirs, strict=True)), 2)
 
-    ours = throughput("engine", 32)
+    ours = runs("engine", 32)
     return {
         "ratios": {
-            "vs_peft_sequential": ratio(ours, throughput("peft_sequential", 32)),
-            "vs_peft_mixed": ratio(ours, throughput("peft_mixed", 32)),
-            "vs_base": ratio(ours, throughput("engine_base", 32, "no LoRA")),
+            "vs_peft_sequential": ratio(ours, runs("peft_sequential", 32)),
+            "vs_peft_mixed": ratio(ours, runs("peft_mixed", 32)),
+            "vs_base": ratio(ours, runs("engine_base", 32, "no LoRA")),
         },
-        "scaling_100_vs_1": ratio(throughput("engine", 100), throughput("engine", 1)),
+        "scaling_100_vs_1": ratio(runs("engine", 100), runs("engine", 1)),
     }
 
 
@@ -372,15 +400,24 @@ def draw(rows: list[dict], path: Path) -> None:
     plt.close(figure)
 
 
+def spread(row: dict) -> float:
+    runs = row["tokens_per_s_runs"]
+    return (max(runs) - min(runs)) / max(row["tokens_per_s"], 1e-9)
+
+
 def format_table(report: dict) -> str:
     head = f"{'system':<16}{'adapters':<13}{'users':>6}{'tok/s':>9}"
-    head += f"{'TTFT p50':>10}{'p95':>9}{'ITL p50':>9}{'p95':>8}{'RSS MB':>8}"
-    lines = [f"{report['new_tokens']} new tokens per request; closed-loop users", head]
+    head += f"{'TTFT p50':>10}{'p95':>9}{'ITL p50':>9}{'p95':>8}{'RSS MB':>8}{'spread':>8}"
+    lines = [
+        f"{report['new_tokens']} new tokens per request; closed-loop users; medians of "
+        f"{report['repeats']} rounds (spread: the rounds' throughput range / median)",
+        head,
+    ]
     for r in report["scenarios"]:
         lines.append(
             f"{r['system']:<16}{r['adapters']:<13}{r['users']:>6}{r['tokens_per_s']:>9}"
             f"{r['ttft_ms_p50']:>10}{r['ttft_ms_p95']:>9}{r['itl_ms_p50']!s:>9}"
-            f"{r['itl_ms_p95']!s:>8}{r['peak_rss_mb']:>8}"
+            f"{r['itl_ms_p95']!s:>8}{r['peak_rss_mb']:>8}{spread(r):>8.0%}"
         )
     lines.append(f"ratios at 32 users, all adapters: {json.dumps(report['ratios'])}")
     lines.append(f"throughput at 100 users / at 1: {report['scaling_100_vs_1']}")
@@ -396,6 +433,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
     parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="rounds of every scenario; figures are medians"
+    )
     parser.add_argument("--adapters", type=int, default=25, help="how many adapters to use")
     parser.add_argument("--plot", type=Path, default=Path("var/bench.png"))
     parser.add_argument("--json", action="store_true", dest="as_json")
@@ -415,7 +455,12 @@ def run(args, config, data_dir: Path) -> str:
         return json.dumps(run_memory_check(config, list(prompts), 500, args.memory), indent=2)
     config = replace(config, max_batch=max([*args.users, config.max_batch]))
     rows = run_all(args, config, prompts)
-    report = {"new_tokens": args.new_tokens, "scenarios": rows, **ratios(rows, len(prompts))}
+    report = {
+        "new_tokens": args.new_tokens,
+        "repeats": args.repeats,
+        "scenarios": rows,
+        **ratios(rows, len(prompts)),
+    }
     draw(rows, args.plot)
     report["plot"] = str(args.plot)
     return json.dumps(report, indent=2) if args.as_json else format_table(report)
