@@ -17,6 +17,8 @@ from worker.engine import (
     SamplingParams,
 )
 
+from worker.engine.lora import load_lora_adapter
+
 from .conftest import TEST_TASKS
 from .test_engine import collect, prompt_for
 
@@ -226,3 +228,18 @@ def test_a_slow_adapter_read_does_not_hold_up_other_rows(demo_config, adapter_di
     release.set()
     assert collect(slow)[1].token_ids == peft_answers["webnlg"]
     assert seen == [True]  # the other request finished while webnlg was still being read
+
+
+def test_the_stack_holds_exactly_its_slots_and_row_buffers_stay_within_the_batch(
+    demo_config, adapter_dir
+):
+    engine = new_engine(demo_config, adapter_dir, max_active_adapters=2, max_batch=3)
+    adapters = [load_lora_adapter(slug, adapter_dir / slug) for slug in TEST_TASKS]
+    for adapter in adapters:  # the trained adapters all have the same rank and modules
+        engine.lora.load(adapter)
+    stack, size = engine.lora, adapters[0].nbytes
+    # two slots, no spare "no adapter" slot: the base rows need no weights
+    assert stack.held_bytes() == {"slots": 2 * size, "row_buffers": 0}
+    slots = torch.tensor([stack.slot_of(adapters[-1].name), 0, stack.slot_of(adapters[-2].name)])
+    stack.gather(slots)
+    assert stack.held_bytes() == {"slots": 2 * size, "row_buffers": 3 * size}  # max_batch rows

@@ -44,3 +44,4 @@ def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, dem
     assert (report["registered"], report["resident"], report["requests"]) == (500, 2, 48)
     assert report["resident_adapters_mb"] > 0
     assert {"rss_above_base_mb", "overhead_ratio", "rss_growth_mb"} <= set(report)
+    assert report["adapter_slots_mb"] == report["resident_adapters_mb"]  # no spare slot

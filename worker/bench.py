@@ -247,18 +247,22 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
             source = Path(config.adapter_dir, adapters[index % len(adapters)])
             os.symlink(source, Path(folder, name))
         config = replace(config, adapter_dir=folder, max_active_adapters=len(adapters), max_batch=8)
-        engine = Engine(config)
-        params = SamplingParams(max_new_tokens=2, ignore_eos=True)
-        engine.generate(GenerationRequest("Warm up the base model.", None, params))
-        bare = rss_bytes()
         resident_bytes = sum(
             load_lora_adapter(a, Path(config.adapter_dir, a)).nbytes for a in names[: len(adapters)]
         )
+        engine = Engine(config)
+        params = SamplingParams(max_new_tokens=2, ignore_eos=True)
 
-        def ask(batch: list[str]):
+        def ask(batch: list[str | None]):
             handles = [engine.submit(GenerationRequest("Hello there", n, params)) for n in batch]
             for handle in handles:
                 list(handle.events(poll_s=0.5))
+
+        # The bare base model has served the same traffic (full batches) without adapters,
+        # so its activations and touched cache pages count on both sides.
+        for _ in range(2):
+            ask([None] * config.max_batch)
+        bare = rss_bytes()
 
         def cycle(start: int, stop: int, progress):
             for first in range(start, stop, 8):
@@ -266,7 +270,7 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
                 progress.update(8)
 
         ask(names[: len(adapters)])
-        loaded = rss_bytes()
+        loaded, held = rss_bytes(), engine.lora.held_bytes()
         with tqdm(total=requests, desc="memory check", unit="request", leave=False) as progress:
             cycle(0, requests // 10, progress)
             early = rss_bytes()
@@ -280,6 +284,8 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
         "rss_above_base_mb": round((loaded - bare) / mb, 1),
         "resident_adapters_mb": round(resident_bytes / mb, 1),
         "overhead_ratio": round((loaded - bare) / resident_bytes, 2),
+        "adapter_slots_mb": round(held["slots"] / mb, 1),
+        "row_buffers_mb": round(held["row_buffers"] / mb, 1),
         "rss_growth_mb": round((late - early) / mb, 1),
     }
 

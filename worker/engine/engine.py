@@ -29,6 +29,7 @@ from .detokenize import IncrementalDetokenizer
 from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
 from .lora import LoraStack
+from .memory import release_freed_memory
 from .model import context_length, load_base_model, torch_dtype
 from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
@@ -112,6 +113,7 @@ class Engine:
             config.max_active_adapters,
             device=config.device,
             dtype=torch_dtype(config.dtype),
+            max_rows=config.max_batch,
         )
         self.forward = BatchedForward(self.model, self.lora)
         # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
@@ -236,6 +238,9 @@ class Engine:
         except GenerationError as exc:
             self._fail_waiting(name, exc)
             return None
+        finally:
+            del future  # the read tensors, so that the trim below can return their memory
+            release_freed_memory()
 
     def _fail_waiting(self, adapter: str, exc: GenerationError) -> None:
         for state in [s for s in self._waiting if s.adapter == adapter]:

@@ -99,26 +99,28 @@ def split_peft_key(key: str) -> tuple[str, str]:
 
 
 class LoraStack:
-    """Every resident adapter's A and B, stacked per module: slot 0 is "no adapter" (zeros).
+    """Every resident adapter's A and B, stacked per module, one slot per adapter.
 
-    Slots are handed out least-recently-used first, skipping adapters that running requests
-    still use (`pin`/`unpin`). Loading copies one adapter into its slot: the cost does not
-    grow with the number of adapters already loaded. Ranks are padded with zeros to the
-    largest rank loaded so far, so r=8 and r=16 adapters share one batched matmul; a module
-    an adapter does not target stays zero in its slot.
+    Slots are numbered 1..capacity (0 stands for "no adapter", which needs no weights) and
+    handed out least-recently-used first, skipping adapters that running requests still use
+    (`pin`/`unpin`). Loading copies one adapter into its slot: the cost does not grow with
+    the number of adapters already loaded. Ranks are padded with zeros to the largest rank
+    loaded so far, so r=8 and r=16 adapters share one batched matmul; a module an adapter
+    does not target stays zero in its slot.
     """
 
-    def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype):
+    def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype, max_rows: int):
         self.capacity = capacity
         self.device, self.dtype = device, dtype
+        self.max_rows = max_rows
         self.rank = 0
         self._linears = {
             name: module
             for name, module in model.named_modules()
             if isinstance(module, torch.nn.Linear)
         }
-        self._a: dict[str, torch.Tensor] = {}  # module -> (slots, rank, in_features)
-        self._b: dict[str, torch.Tensor] = {}  # module -> (slots, out_features, rank)
+        self._a: dict[str, torch.Tensor] = {}  # module -> (capacity, rank, in_features)
+        self._b: dict[str, torch.Tensor] = {}  # module -> (capacity, out_features, rank)
         self._slot_of: OrderedDict[str, int] = OrderedDict()  # name -> slot, LRU order
         self._pins: dict[int, int] = {}
         # Per-row copies of A and B for the rows of the running batch (see gather).
@@ -135,6 +137,14 @@ class LoraStack:
 
     def resident_names(self) -> list[str]:
         return list(self._slot_of)
+
+    def held_bytes(self) -> dict[str, int]:
+        """Bytes of the adapter slots, and of the per-row copies of the running batch."""
+
+        def total(*stacks):
+            return sum(t.nbytes for stack in stacks for t in stack.values())
+
+        return {"slots": total(self._a, self._b), "row_buffers": total(self._row_a, self._row_b)}
 
     def pin(self, slot: int) -> None:
         self._pins[slot] = self._pins.get(slot, 0) + 1
@@ -154,14 +164,15 @@ class LoraStack:
         self.check_compatible(adapter)
         slot = self._free_slot()
         self._grow_rank(adapter.rank)
+        index = slot - 1  # slot 0, no adapter, has no weights
         for name in self._a:
-            self._a[name][slot].zero_()
-            self._b[name][slot].zero_()
+            self._a[name][index].zero_()
+            self._b[name][index].zero_()
         for name, layer in adapter.layers.items():
             self._ensure_module(name)
             rank = layer.a.shape[0]
-            self._a[name][slot, :rank] = layer.a.to(self.device, self.dtype)
-            self._b[name][slot, :, :rank] = (layer.b * layer.scaling).to(self.device, self.dtype)
+            self._a[name][index, :rank] = layer.a.to(self.device, self.dtype)
+            self._b[name][index, :, :rank] = (layer.b * layer.scaling).to(self.device, self.dtype)
         self._slot_of[adapter.name] = slot
         self._row_slot = [-1 if held == slot else held for held in self._row_slot]
         return slot
@@ -205,7 +216,7 @@ class LoraStack:
         if name in self._a:
             return
         self._row_slot = []  # per-row buffers are re-made with this module
-        module, slots = self._linears[name], self.capacity + 1
+        module, slots = self._linears[name], self.capacity
         options = {"device": self.device, "dtype": self.dtype}
         self._a[name] = torch.zeros(slots, self.rank, module.in_features, **options)
         self._b[name] = torch.zeros(slots, module.out_features, self.rank, **options)
@@ -223,25 +234,34 @@ class LoraStack:
         if not any(slots):
             return None
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, no copy
-            return {n: (self._a[n][slots[0]].T, self._b[n][slots[0]].T) for n in self._a}
+            index = slots[0] - 1
+            return {n: (self._a[n][index].T, self._b[n][index].T) for n in self._a}
         if not keep:  # a one-off batch (a prefill): gather copies, leave the buffers alone
-            index = adapter_slots.to(self.device)
-            return {
-                n: (self._a[n][index].transpose(1, 2), self._b[n][index].transpose(1, 2))
-                for n in self._a
-            }
+            return {n: self._gather_copy(n, adapter_slots) for n in self._a}
         self._fill_rows(slots)
         rows = len(slots)
         return {n: (self._row_a[n][:rows], self._row_b[n][:rows]) for n in self._a}
 
+    def _gather_copy(self, name: str, adapter_slots: torch.Tensor):
+        index = (adapter_slots.to(self.device) - 1).clamp(min=0)
+        a, b = self._a[name][index].transpose(1, 2), self._b[name][index].transpose(1, 2)
+        base_rows = adapter_slots.to(self.device) == 0
+        a[base_rows], b[base_rows] = 0, 0
+        return a, b
+
     def _fill_rows(self, slots: list[int]) -> None:
         if len(slots) > len(self._row_slot):
-            self._allocate_rows(max(len(slots), 2 * len(self._row_slot), 8))
+            grown = max(len(slots), 2 * len(self._row_slot), 8)
+            self._allocate_rows(min(grown, max(self.max_rows, len(slots))))
         for row, slot in enumerate(slots):
             if self._row_slot[row] != slot:
                 for name in self._a:
-                    self._row_a[name][row] = self._a[name][slot].T
-                    self._row_b[name][row] = self._b[name][slot].T
+                    if slot:
+                        self._row_a[name][row] = self._a[name][slot - 1].T
+                        self._row_b[name][row] = self._b[name][slot - 1].T
+                    else:
+                        self._row_a[name][row].zero_()
+                        self._row_b[name][row].zero_()
                 self._row_slot[row] = slot
 
     def _allocate_rows(self, rows: int) -> None:
