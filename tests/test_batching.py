@@ -16,7 +16,6 @@ from worker.engine import (
     GenerationRequest,
     SamplingParams,
 )
-
 from worker.engine.lora import load_lora_adapter
 
 from .conftest import TEST_TASKS

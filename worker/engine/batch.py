@@ -29,6 +29,7 @@ class Rows:
     first_slot: int
     positions: torch.Tensor  # (B,) absolute position of each row's first new token
     adapter_slots: torch.Tensor  # (B,) LoraStack slot of each row (0: the base, no LoRA)
+    first_row: int = 0  # the decoding row the first of these holds, or will hold once prefilled
 
     @property
     def slots(self) -> slice:
@@ -116,8 +117,7 @@ class BatchedForward:
         positions = rows.positions[:, None] + torch.arange(tokens.shape[1], device=tokens.device)
         hidden = self.model.model.embed_tokens(tokens)
         cos, sin = self.model.model.rotary_emb(hidden, positions)
-        # Decode steps (one token per row) keep per-row buffers; prefills gather afresh.
-        lora = self.lora.gather(rows.adapter_slots, keep=tokens.shape[1] == 1)
+        lora = self.lora.gather(rows.adapter_slots, rows.first_row)
         step = _Pass(rows, cache, cos, sin, causal_mask(positions), lora)
         for index, layer in enumerate(self.layers):
             name = f"{self.prefix}.{index}"

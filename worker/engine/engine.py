@@ -287,7 +287,9 @@ class Engine:
         """Whole prompts, right-padded into one batch; each row's logits at its last token."""
         width = max(len(s.prompt_ids) for s in group)
         tokens = [s.prompt_ids + [0] * (width - len(s.prompt_ids)) for s in group]
-        rows = self._rows(self._staging, [0] * len(group), [s.adapter_slot for s in group])
+        # Their per-row LoRA copies go to the rows they will hold once they join (see _join).
+        slots = [s.adapter_slot for s in group]
+        rows = self._rows(self._staging, [0] * len(group), slots, first_row=len(self._decoding))
         self.cache.reserve(width)
         last = self._tensor([len(s.prompt_ids) - 1 for s in group])
         logits = self.forward(self._tensor(tokens), rows, self.cache, last=last)
@@ -381,8 +383,8 @@ class Engine:
             self._release(state)
             state.handle.put(ErrorEvent("ENGINE_ERROR", message))
 
-    def _rows(self, first_slot: int, positions: list[int], adapter_slots: list[int]) -> Rows:
-        return Rows(first_slot, self._tensor(positions), self._tensor(adapter_slots))
+    def _rows(self, first_slot: int, positions, adapter_slots, first_row: int = 0) -> Rows:
+        return Rows(first_slot, self._tensor(positions), self._tensor(adapter_slots), first_row)
 
     def _tensor(self, values) -> torch.Tensor:
         return torch.tensor(values, dtype=torch.long, device=self.config.device)

@@ -98,8 +98,18 @@ def split_peft_key(key: str) -> tuple[str, str]:
     return module, part
 
 
+@dataclass(frozen=True)
+class _Block:
+    """Where one module's Aᵀ (in_features, rank) and Bᵀ (rank, out_features) lie in a slot."""
+
+    a: int  # offset of Aᵀ
+    b: int  # offset of Bᵀ
+    in_features: int
+    out_features: int
+
+
 class LoraStack:
-    """Every resident adapter's A and B, stacked per module, one slot per adapter.
+    """Every resident adapter's A and B, one flat row of weights per adapter slot.
 
     Slots are numbered 1..capacity (0 stands for "no adapter", which needs no weights) and
     handed out least-recently-used first, skipping adapters that running requests still use
@@ -107,6 +117,11 @@ class LoraStack:
     the number of adapters already loaded. Ranks are padded with zeros to the largest rank
     loaded so far, so r=8 and r=16 adapters share one batched matmul; a module an adapter
     does not target stays zero in its slot.
+
+    All modules' Aᵀ and Bᵀ of a slot sit side by side in one row of `_slots`, and the per-row
+    buffers of the running batch have the same layout, so giving a row its adapter is one
+    contiguous copy (measured on the demo model: 0.03 ms, against 0.5 ms for the 56 copies
+    of a tensor per module).
     """
 
     def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype, max_rows: int):
@@ -119,13 +134,12 @@ class LoraStack:
             for name, module in model.named_modules()
             if isinstance(module, torch.nn.Linear)
         }
-        self._a: dict[str, torch.Tensor] = {}  # module -> (capacity, rank, in_features)
-        self._b: dict[str, torch.Tensor] = {}  # module -> (capacity, out_features, rank)
+        self._blocks: dict[str, _Block] = {}  # the modules some loaded adapter targets
+        self._slots = torch.zeros(capacity, 0, device=device, dtype=dtype)
         self._slot_of: OrderedDict[str, int] = OrderedDict()  # name -> slot, LRU order
         self._pins: dict[int, int] = {}
-        # Per-row copies of A and B for the rows of the running batch (see gather).
-        self._row_a: dict[str, torch.Tensor] = {}  # module -> (rows, in_features, rank)
-        self._row_b: dict[str, torch.Tensor] = {}  # module -> (rows, rank, out_features)
+        # Per-row copies of the slots for the rows of the running batch (see gather).
+        self._rows = torch.zeros(0, 0, device=device, dtype=dtype)
         self._row_slot: list[int] = []  # the adapter slot whose weights each row holds
 
     # --- residency ------------------------------------------------------------------------
@@ -140,11 +154,7 @@ class LoraStack:
 
     def held_bytes(self) -> dict[str, int]:
         """Bytes of the adapter slots, and of the per-row copies of the running batch."""
-
-        def total(*stacks):
-            return sum(t.nbytes for stack in stacks for t in stack.values())
-
-        return {"slots": total(self._a, self._b), "row_buffers": total(self._row_a, self._row_b)}
+        return {"slots": self._slots.nbytes, "row_buffers": self._rows.nbytes}
 
     def pin(self, slot: int) -> None:
         self._pins[slot] = self._pins.get(slot, 0) + 1
@@ -163,16 +173,14 @@ class LoraStack:
         """Copy an adapter into a free slot, evicting the least recently used idle one."""
         self.check_compatible(adapter)
         slot = self._free_slot()
-        self._grow_rank(adapter.rank)
-        index = slot - 1  # slot 0, no adapter, has no weights
-        for name in self._a:
-            self._a[name][index].zero_()
-            self._b[name][index].zero_()
+        self._make_room(max(self.rank, adapter.rank), adapter.layers)
+        weights = self._slots[slot - 1]  # slot 0, no adapter, has no weights
+        weights.zero_()
         for name, layer in adapter.layers.items():
-            self._ensure_module(name)
+            a, b = self._views(weights, name)
             rank = layer.a.shape[0]
-            self._a[name][index, :rank] = layer.a.to(self.device, self.dtype)
-            self._b[name][index, :, :rank] = (layer.b * layer.scaling).to(self.device, self.dtype)
+            a[:, :rank] = layer.a.T.to(self.device, self.dtype)
+            b[:rank] = (layer.b * layer.scaling).T.to(self.device, self.dtype)
         self._slot_of[adapter.name] = slot
         self._row_slot = [-1 if held == slot else held for held in self._row_slot]
         return slot
@@ -200,79 +208,87 @@ class LoraStack:
                 return slot
         raise RuntimeError("every adapter slot is in use")  # callers check has_room() first
 
-    def _grow_rank(self, rank: int) -> None:
-        if rank <= self.rank:
+    def _make_room(self, rank: int, modules) -> None:
+        """Re-lay the slots out when an adapter brings a larger rank or a new module (rare:
+        it copies every slot once); the per-row buffers are re-made at the next step."""
+        new_modules = [name for name in modules if name not in self._blocks]
+        if rank == self.rank and not new_modules:
             return
-        self._row_slot = []  # per-row buffers are re-made at the new rank
-        for name in self._a:
-            a, b = self._a[name], self._b[name]
-            self._a[name] = a.new_zeros(a.shape[0], rank, a.shape[2])
-            self._b[name] = b.new_zeros(b.shape[0], b.shape[1], rank)
-            self._a[name][:, : self.rank] = a
-            self._b[name][:, :, : self.rank] = b
-        self.rank = rank
+        old_blocks, old_rank, old_slots = self._blocks, self.rank, self._slots
+        self.rank, self._blocks, offset = rank, {}, 0
+        for name in [*old_blocks, *new_modules]:
+            module = self._linears[name]
+            size_a = module.in_features * rank
+            self._blocks[name] = _Block(
+                offset, offset + size_a, module.in_features, module.out_features
+            )
+            offset += size_a + rank * module.out_features
+        self._slots = old_slots.new_zeros(self.capacity, offset)
+        for name, block in old_blocks.items():
+            for index in range(self.capacity):
+                old_a, old_b = self._views(old_slots[index], name, block, old_rank)
+                a, b = self._views(self._slots[index], name)
+                a[:, :old_rank], b[:old_rank] = old_a, old_b
+        self._rows = self._slots.new_zeros(0, offset)
+        self._row_slot = []
 
-    def _ensure_module(self, name: str) -> None:
-        if name in self._a:
-            return
-        self._row_slot = []  # per-row buffers are re-made with this module
-        module, slots = self._linears[name], self.capacity
-        options = {"device": self.device, "dtype": self.dtype}
-        self._a[name] = torch.zeros(slots, self.rank, module.in_features, **options)
-        self._b[name] = torch.zeros(slots, module.out_features, self.rank, **options)
+    def _views(self, weights: torch.Tensor, name: str, block=None, rank=None):
+        """Aᵀ (…, in, rank) and Bᵀ (…, rank, out) of `name` in one slot's (or rows') weights."""
+        block, rank = block or self._blocks[name], rank if rank is not None else self.rank
+        lead = weights.shape[:-1]
+        a = weights[..., block.a : block.a + block.in_features * rank]
+        b = weights[..., block.b : block.b + rank * block.out_features]
+        return a.view(*lead, block.in_features, rank), b.view(*lead, rank, block.out_features)
 
     # --- the forward pass -----------------------------------------------------------------
-    def gather(self, adapter_slots: torch.Tensor, keep: bool = True):
-        """Each row's A and B (transposed) for every module, or None when no row has LoRA.
+    def gather(self, adapter_slots: torch.Tensor, first_row: int = 0):
+        """Each row's Aᵀ and Bᵀ for every module, or None when no row has LoRA.
 
         Rows keep their adapter's weights in per-row buffers between steps: a step copies
         only the rows whose adapter changed (a request joined, or moved to fill a hole), so
         continuous batching does not pay a full gather every time the batch changes
         (measured: a full gather for 32 rows took as long as the forward pass itself).
+        A prefill passes `first_row`, the row its requests will hold when they join the
+        decoding batch, so their copies are made once, into buffers that already exist.
         """
         slots = adapter_slots.tolist()
         if not any(slots):
             return None
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, no copy
-            index = slots[0] - 1
-            return {n: (self._a[n][index].T, self._b[n][index].T) for n in self._a}
-        if not keep:  # a one-off batch (a prefill): gather copies, leave the buffers alone
-            return {n: self._gather_copy(n, adapter_slots) for n in self._a}
-        self._fill_rows(slots)
-        rows = len(slots)
-        return {n: (self._row_a[n][:rows], self._row_b[n][:rows]) for n in self._a}
+            weights = self._slots[slots[0] - 1]
+        else:
+            self._fill_rows(first_row, slots)
+            weights = self._rows[first_row : first_row + len(slots)]
+        return {name: self._views(weights, name) for name in self._blocks}
 
-    def _gather_copy(self, name: str, adapter_slots: torch.Tensor):
-        index = (adapter_slots.to(self.device) - 1).clamp(min=0)
-        a, b = self._a[name][index].transpose(1, 2), self._b[name][index].transpose(1, 2)
-        base_rows = adapter_slots.to(self.device) == 0
-        a[base_rows], b[base_rows] = 0, 0
-        return a, b
-
-    def _fill_rows(self, slots: list[int]) -> None:
-        if len(slots) > len(self._row_slot):
-            grown = max(len(slots), 2 * len(self._row_slot), 8)
-            self._allocate_rows(min(grown, max(self.max_rows, len(slots))))
-        for row, slot in enumerate(slots):
+    def _fill_rows(self, first_row: int, slots: list[int]) -> None:
+        needed = first_row + len(slots)
+        if needed > len(self._row_slot):
+            grown = max(needed, 2 * len(self._row_slot), 8)
+            self._allocate_rows(min(grown, max(self.max_rows, needed)))
+        for row, slot in enumerate(slots, start=first_row):
             if self._row_slot[row] != slot:
-                for name in self._a:
-                    if slot:
-                        self._row_a[name][row] = self._a[name][slot - 1].T
-                        self._row_b[name][row] = self._b[name][slot - 1].T
-                    else:
-                        self._row_a[name][row].zero_()
-                        self._row_b[name][row].zero_()
+                if slot:
+                    self._rows[row] = self._slots[slot - 1]
+                else:
+                    self._rows[row].zero_()
                 self._row_slot[row] = slot
 
     def _allocate_rows(self, rows: int) -> None:
-        self._row_a = {n: a.new_zeros(rows, a.shape[2], a.shape[1]) for n, a in self._a.items()}
-        self._row_b = {n: b.new_zeros(rows, b.shape[2], b.shape[1]) for n, b in self._b.items()}
+        self._rows = self._slots.new_zeros(rows, self._slots.shape[1])
         self._row_slot = [-1] * rows  # -1: holds nothing valid
 
     @staticmethod
     def apply(name: str, x: torch.Tensor, base_out: torch.Tensor, gathered) -> torch.Tensor:
-        """base_out + x A^T B^T (scaling folded into B) for each row with its own A and B."""
+        """base_out + x Aᵀ Bᵀ (scaling folded into B) for each row with its own A and B."""
         if gathered is None or name not in gathered:
             return base_out
         a, b = gathered[name]
-        return base_out + (x @ a) @ b
+        h = x @ a if a.dim() == 2 else torch.bmm(x, a)  # bmm: matmul's checks cost ~25 µs
+        # Added in place: a prefill's outputs are megabytes, and every fresh tensor of that
+        # size costs page faults (measured: the separate add took as long as the matmul).
+        if b.dim() == 2:  # one adapter for every row
+            base_out.view(-1, b.shape[1]).addmm_(h.view(-1, b.shape[0]), b)
+        else:
+            base_out.baddbmm_(h, b)
+        return base_out
