@@ -227,6 +227,22 @@ async def test_a_reference_answer_streams_to_the_browser_and_is_saved(ws, openai
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_a_crash_in_the_worker_tells_the_visitor_without_its_internals(
+    ws, monkeypatch, caplog
+):
+    def crash(generation, publisher):
+        raise RuntimeError("connection to /srv/db failed: password=hunter2")
+
+    monkeypatch.setattr(worker_tasks, "stream_reference", crash)
+    started, error = await generate(ws)
+    assert (error["type"], error["code"]) == ("error", "WORKER_ERROR")
+    assert "try again" in error["message"] and "hunter2" not in error["message"]
+    row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
+    assert (row.status, row.error_message) == ("error", error["message"])
+    assert "hunter2" in caplog.text  # the operator still sees what happened
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_reference_failure_is_an_error_frame_and_an_error_row(ws, openai_server):
     openai_server.mode = "rate_limit"
     started, error = await generate(ws)

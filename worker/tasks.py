@@ -53,9 +53,11 @@ def run_generation(generation_id: str, stream) -> None:
     publisher = Publisher(generation_id)
     try:
         stream(generation, publisher)
-    except Exception as exc:  # tell the browser rather than leave it waiting
+    except Exception:  # tell the browser rather than leave it waiting
+        # The exception's own words (paths, hosts, SQL) go to the log, not to the visitor.
         log.exception("generation %s failed", generation_id)
-        fail(publisher, generation_id, "WORKER_ERROR", f"The worker failed: {exc}")
+        message = "The worker failed while answering; the error was logged. Please try again."
+        fail(publisher, generation_id, "WORKER_ERROR", message)
     finally:
         publisher.close()
 

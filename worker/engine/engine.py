@@ -164,9 +164,9 @@ class Engine:
                     self._decode()
                 elif self._waiting and not self._prefilling:
                     time.sleep(0.001)  # only requests whose adapter is still loading
-            except Exception as exc:  # a bug must not kill the thread: fail what is running
+            except Exception:  # a bug must not kill the thread: fail what is running
                 log.exception("the engine step failed")
-                self._fail_all(f"Generation failed: {exc}")
+                self._fail_all("Generation failed inside the model server; it was logged.")
 
     def _admit(self, *, block: bool) -> None:
         try:
@@ -182,9 +182,9 @@ class Engine:
             self._waiting.append(self._prepare(handle))
         except GenerationError as exc:
             handle.put(ErrorEvent(exc.code, exc.message))
-        except Exception as exc:
+        except Exception:
             log.exception("could not start a request")
-            handle.put(ErrorEvent("ENGINE_ERROR", f"The engine failed: {exc}"))
+            handle.put(ErrorEvent("ENGINE_ERROR", "The model server could not start this request."))
 
     def _prepare(self, handle: RequestHandle) -> _Request:
         request, params = handle.request, handle.request.params
