@@ -24,6 +24,7 @@ import torch
 from tqdm import tqdm
 
 from worker.engine import Engine, ErrorEvent, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine.memory import release_freed_memory
 from worker.engine.model import torch_dtype
 
 MAX_STATIC_BATCH = 32  # PEFT mixed batches: as many rows as the engine decodes together
@@ -262,6 +263,7 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
         # so its activations and touched cache pages count on both sides.
         for _ in range(2):
             ask([None] * config.max_batch)
+        release_freed_memory()  # as the engine does after each load: both sides trimmed
         bare = rss_bytes()
 
         def cycle(start: int, stop: int, progress):
@@ -270,6 +272,7 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
                 progress.update(8)
 
         ask(names[: len(adapters)])
+        release_freed_memory()
         loaded, held = rss_bytes(), engine.lora.held_bytes()
         with tqdm(total=requests, desc="memory check", unit="request", leave=False) as progress:
             cycle(0, requests // 10, progress)
@@ -431,7 +434,14 @@ def format_table(report: dict) -> str:
 
 
 def int_list(text: str) -> list[int]:
-    return [int(part) for part in text.split(",") if part]
+    return sorted({int(part) for part in text.split(",") if part})
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
 
 
 def add_arguments(parser) -> None:
@@ -440,7 +450,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--min-requests", type=int, default=8)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument(
-        "--repeats", type=int, default=3, help="rounds of every scenario; figures are medians"
+        "--repeats",
+        type=positive_int,
+        default=3,
+        help="rounds of every scenario; figures are medians",
     )
     parser.add_argument("--adapters", type=int, default=25, help="how many adapters to use")
     parser.add_argument("--plot", type=Path, default=Path("var/bench.png"))

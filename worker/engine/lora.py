@@ -172,8 +172,8 @@ class LoraStack:
     def load(self, adapter: "LoraAdapter") -> int:
         """Copy an adapter into a free slot, evicting the least recently used idle one."""
         self.check_compatible(adapter)
+        self._make_room(max(self.rank, adapter.rank), adapter.layers)  # before any eviction
         slot = self._free_slot()
-        self._make_room(max(self.rank, adapter.rank), adapter.layers)
         weights = self._slots[slot - 1]  # slot 0, no adapter, has no weights
         weights.zero_()
         for name, layer in adapter.layers.items():
@@ -196,6 +196,11 @@ class LoraStack:
                 raise GenerationError(
                     "ADAPTER_INCOMPATIBLE", f"{adapter.name}: shapes of {name} do not match."
                 )
+            if not layer.a.shape[0] == layer.b.shape[1] <= adapter.rank:
+                # e.g. a per-module rank_pattern: refused here, alone, not mid-batch
+                raise GenerationError(
+                    "ADAPTER_INVALID", f"{adapter.name}: the ranks of {name}'s A and B differ."
+                )
 
     def _free_slot(self) -> int:
         used = set(self._slot_of.values())
@@ -214,22 +219,20 @@ class LoraStack:
         new_modules = [name for name in modules if name not in self._blocks]
         if rank == self.rank and not new_modules:
             return
-        old_blocks, old_rank, old_slots = self._blocks, self.rank, self._slots
-        self.rank, self._blocks, offset = rank, {}, 0
-        for name in [*old_blocks, *new_modules]:
+        blocks, offset = {}, 0
+        for name in [*self._blocks, *new_modules]:
             module = self._linears[name]
             size_a = module.in_features * rank
-            self._blocks[name] = _Block(
-                offset, offset + size_a, module.in_features, module.out_features
-            )
+            blocks[name] = _Block(offset, offset + size_a, module.in_features, module.out_features)
             offset += size_a + rank * module.out_features
-        self._slots = old_slots.new_zeros(self.capacity, offset)
-        for name, block in old_blocks.items():
-            for index in range(self.capacity):
-                old_a, old_b = self._views(old_slots[index], name, block, old_rank)
-                a, b = self._views(self._slots[index], name)
-                a[:, :old_rank], b[:old_rank] = old_a, old_b
-        self._rows = self._slots.new_zeros(0, offset)
+        # Built aside and swapped in at the end: a failed allocation leaves the stack as it was.
+        slots = self._slots.new_zeros(self.capacity, offset)
+        for name, block in self._blocks.items():
+            old_a, old_b = self._views(self._slots, name, block, self.rank)
+            a, b = self._views(slots, name, blocks[name], rank)
+            a[..., : self.rank], b[..., : self.rank, :] = old_a, old_b
+        self.rank, self._blocks, self._slots = rank, blocks, slots
+        self._rows = slots.new_zeros(0, offset)
         self._row_slot = []
 
     def _views(self, weights: torch.Tensor, name: str, block=None, rank=None):
@@ -248,8 +251,9 @@ class LoraStack:
         only the rows whose adapter changed (a request joined, or moved to fill a hole), so
         continuous batching does not pay a full gather every time the batch changes
         (measured: a full gather for 32 rows took as long as the forward pass itself).
-        A prefill passes `first_row`, the row its requests will hold when they join the
-        decoding batch, so their copies are made once, into buffers that already exist.
+        A prefill of several adapters passes `first_row`, the row its first request will
+        hold when it joins the decoding batch, so the copies are made once, into buffers that
+        already exist (rows that all share one adapter take the broadcast path: no copy).
         """
         slots = adapter_slots.tolist()
         if not any(slots):

@@ -1,0 +1,74 @@
+"""LoraStack against the definition of LoRA, on a tiny module tree (no model, no files).
+
+A seeded random walk loads adapters of mixed ranks and modules into few slots (so slots are
+reused and the layout grows), and gathers random mixes of rows, some without an adapter, at
+random first rows (as prefills do); every step's output must equal base + x·Aᵀ·(B·scaling)ᵀ
+computed straight from each row's adapter."""
+
+import random
+
+import pytest
+import torch
+
+from worker.engine import GenerationError
+from worker.engine.lora import LoraAdapter, LoraLayer, LoraStack
+
+SHAPES = [(6, 5), (4, 7), (3, 3)]  # (in_features, out_features) of three linear layers
+MAX_ROWS = 6
+
+
+def tiny_model() -> torch.nn.Module:
+    model = torch.nn.Module()
+    for index, (fan_in, fan_out) in enumerate(SHAPES):
+        model.add_module(f"l{index}", torch.nn.Linear(fan_in, fan_out))
+    return model
+
+
+def random_adapter(name: str, rnd: random.Random) -> LoraAdapter:
+    rank = rnd.choice([1, 2, 4])
+    modules = rnd.sample(range(len(SHAPES)), rnd.randint(1, len(SHAPES)))
+    layers = {
+        f"l{i}": LoraLayer(torch.randn(rank, SHAPES[i][0]), torch.randn(SHAPES[i][1], rank), 0.5)
+        for i in modules
+    }
+    return LoraAdapter(name, rank, layers)
+
+
+def expected(adapter: LoraAdapter | None, name: str, x, base):
+    if adapter is None or name not in adapter.layers:
+        return base
+    layer = adapter.layers[name]
+    return base + x @ layer.a.T @ (layer.b * layer.scaling).T
+
+
+def test_every_step_of_a_random_walk_equals_lora_by_definition():
+    torch.manual_seed(0)
+    rnd = random.Random(0)
+    stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32, max_rows=MAX_ROWS)
+    adapter_in = {}  # slot -> the adapter loaded there last
+    for step in range(600):
+        if rnd.random() < 0.2 and stack.has_room():
+            adapter = random_adapter(f"a{step}", rnd)
+            adapter_in[stack.load(adapter)] = adapter
+        resident = [stack.slot_of(name) for name in stack.resident_names()]
+        rows = rnd.randint(1, MAX_ROWS)
+        first_row = rnd.randint(0, MAX_ROWS - rows)
+        slots = [rnd.choice([*resident, 0]) for _ in range(rows)]
+        gathered = stack.gather(torch.tensor(slots), first_row)
+        for index, (fan_in, fan_out) in enumerate(SHAPES):
+            name = f"l{index}"
+            x, base = torch.randn(rows, 2, fan_in), torch.randn(rows, 2, fan_out)
+            out = LoraStack.apply(name, x, base.clone(), gathered)
+            for row, slot in enumerate(slots):
+                want = expected(adapter_in.get(slot) if slot else None, name, x[row], base[row])
+                assert torch.allclose(out[row], want, atol=1e-4), (step, name, slots, first_row)
+    assert stack.rank == 4  # the layout grew to the largest rank on the way
+
+
+def test_an_adapter_whose_a_and_b_ranks_differ_is_refused_before_anything_changes():
+    stack = LoraStack(tiny_model(), 2, device="cpu", dtype=torch.float32, max_rows=2)
+    bad = LoraAdapter("bad", 4, {"l0": LoraLayer(torch.randn(4, 6), torch.randn(5, 2), 1.0)})
+    with pytest.raises(GenerationError) as caught:
+        stack.load(bad)
+    assert caught.value.code == "ADAPTER_INVALID"
+    assert stack.resident_names() == [] and stack.held_bytes()["slots"] == 0
