@@ -15,6 +15,7 @@ from playground.reference import ReferenceStream
 from worker import cancel
 from worker.engine import (
     DoneEvent,
+    ErrorEvent,
     GenerationError,
     GenerationRequest,
     SamplingParams,
@@ -82,13 +83,8 @@ def stream_generation(generation, publisher: Publisher) -> None:
         watch.check()
         if isinstance(event, TokenEvent):
             tokens.add(event.text)
-            continue
-        tokens.flush()  # Done or Error: send what is held back first
-        if isinstance(event, DoneEvent):
-            services.generation_finish(generation_id=gid, done=event)
-            publisher.send("done", done_payload(gid, event))
         else:
-            fail(publisher, gid, event.code, event.message, partial_text=tokens.text)
+            end_stream(publisher, gid, tokens, event)
 
 
 def stream_reference(generation, publisher: Publisher) -> None:
@@ -108,13 +104,21 @@ def stream_reference(generation, publisher: Publisher) -> None:
                 clock.tick()
                 tokens.add(text)
     except GenerationError as exc:
-        tokens.flush()
-        fail(publisher, gid, exc.code, exc.message, partial_text=tokens.text)
+        end_stream(publisher, gid, tokens, ErrorEvent(exc.code, exc.message))
         return
-    tokens.flush()
+    tokens.flush()  # reference_done counts the text held back too
     done = reference_done(stream, tokens.text, clock, cancelled=stop.cancelled)
-    services.generation_finish(generation_id=gid, done=done)
-    publisher.send("done", done_payload(gid, done))
+    end_stream(publisher, gid, tokens, done)
+
+
+def end_stream(publisher: Publisher, gid: str, tokens: "TokenSender", event) -> None:
+    """A stream's last frame (DoneEvent or ErrorEvent), after the text still held back."""
+    tokens.flush()
+    if isinstance(event, DoneEvent):
+        services.generation_finish(generation_id=gid, done=event)
+        publisher.send("done", done_payload(gid, event))
+    else:
+        fail(publisher, gid, event.code, event.message, partial_text=tokens.text)
 
 
 @contextmanager
