@@ -229,15 +229,8 @@
   function stopPane(pane) {
     if (!LIVE.includes(pane.status) || pane.stopping) return;
     pane.stopping = true;
-    if (!pane.sent) {
-      // Never left the browser: drop it from the outbox and finish here.
-      socket.unqueue((m) => m.client_ref === pane.clientRef);
-      finishPane(pane, { finish_reason: "cancelled" });
-      return;
-    }
-    setNote(pane, "Stopping…");
-    // Without a generation id yet, onStarted sends the cancel.
-    if (pane.generationId) socket.send({ type: "cancel", generation_id: pane.generationId });
+    if (socket.stop(pane)) setNote(pane, "Stopping…");
+    else finishPane(pane, { finish_reason: "cancelled" });  // it never left the browser
   }
 
   function afterPaneEnded() {

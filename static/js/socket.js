@@ -9,7 +9,8 @@
 //     onLost(),              // the socket closed: streams on it will not continue
 //   });
 //   socket.send(message)     // true: sent now; false: queued until the socket opens
-//   socket.unqueue(test)     // drop queued messages for which test(message) is true
+//   socket.stop(stream)      // Stop one stream {sent, clientRef, generationId}: false when
+//                            // it never left the browser (dropped: the caller ends it)
 "use strict";
 
 (function () {
@@ -110,6 +111,18 @@
       }
     }
 
+    /** Stop a stream. A generate still in the outbox is dropped (false: the caller ends it
+     * at once); a sent one gets a cancel now, or from the caller's "started" handler when
+     * its generation id is not known yet (true: wait for its last frame). */
+    function stop(stream) {
+      if (!stream.sent) {
+        unqueue((m) => m.client_ref === stream.clientRef);
+        return false;
+      }
+      if (stream.generationId) send({ type: "cancel", generation_id: stream.generationId });
+      return true;
+    }
+
     window.addEventListener("pagehide", () => { leavingPage = true; });
     window.addEventListener("pageshow", (event) => {
       // Back/forward cache restores a page whose socket was closed.
@@ -120,7 +133,7 @@
     });
 
     connect();
-    return Object.freeze({ send, unqueue });
+    return Object.freeze({ send, stop });
   }
 
   window.LoraSocket = Object.freeze({ open });

@@ -386,15 +386,8 @@
     if (!turn || turn.stopping) return;
     turn.stopping = true;
     updateButtons();
-    if (!turn.sent) {
-      // Never left the browser: drop it from the outbox and finish locally.
-      socket.unqueue((m) => m.client_ref === turn.clientRef);
-      finishTurn(turn, { finish_reason: "cancelled" });
-      return;
-    }
-    setTurnNote(turn, "Stopping…");
-    // Without a generation id yet, onStarted sends the cancel.
-    if (turn.generationId) socket.send({ type: "cancel", generation_id: turn.generationId });
+    if (socket.stop(turn)) setTurnNote(turn, "Stopping…");
+    else finishTurn(turn, { finish_reason: "cancelled" });  // it never left the browser
   }
 
   // ------------------------------------------------------------------- wiring
