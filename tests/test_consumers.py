@@ -5,10 +5,10 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from loraland_site.asgi import application
 from playground.models import Generation
+
+from .websocket import receive_until_finished, site_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -17,20 +17,8 @@ EXAMPLE = {"sentence": "a warm , funny and moving film"}
 
 @pytest.fixture
 async def ws(catalog):
-    communicator = WebsocketCommunicator(
-        application, "/ws/generate/", headers=[(b"origin", b"http://127.0.0.1")]
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    yield communicator
-    await communicator.disconnect()
-
-
-async def receive_until_finished(ws, timeout=60):
-    frames = []
-    while not frames or frames[-1]["type"] not in ("done", "error"):
-        frames.append(await ws.receive_json_from(timeout=timeout))
-    return frames
+    async with site_socket() as socket:
+        yield socket
 
 
 async def test_it_streams_a_generation_and_saves_it(ws):

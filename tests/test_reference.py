@@ -9,11 +9,9 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 from django.utils import timezone
 
-from loraland_site.asgi import application
 from playground import services
 from playground.models import Generation
 from playground.reference import ReferenceStream, complete
@@ -21,6 +19,7 @@ from worker import tasks as worker_tasks
 from worker.engine import GenerationError
 
 from .openai_server import serving_as_reference
+from .websocket import receive_until_finished, site_socket
 
 PROMPT = "### Sentence: a warm and funny film\n### Class:"
 
@@ -185,16 +184,11 @@ async def ws(openai_server):
     """A WebSocket on the site, in-process mode: the Celery task runs on a thread of this
     process and streams through the in-memory channel layer, as without Redis."""
     await database_sync_to_async(call_command)("load_tasks", verbosity=0)
-    communicator = WebsocketCommunicator(
-        application, "/ws/generate/", headers=[(b"origin", b"http://127.0.0.1")]
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    yield communicator
-    await communicator.disconnect()
+    async with site_socket() as socket:
+        yield socket
 
 
-async def generate(ws, **extra) -> list[dict]:
+async def send_generate(ws, **extra) -> None:
     await ws.send_json_to(
         {
             "type": "generate",
@@ -205,10 +199,11 @@ async def generate(ws, **extra) -> list[dict]:
             **extra,
         }
     )
-    frames = [await ws.receive_json_from(timeout=20)]
-    while frames[-1]["type"] not in ("done", "error"):
-        frames.append(await ws.receive_json_from(timeout=20))
-    return frames
+
+
+async def generate(ws, **extra) -> list[dict]:
+    await send_generate(ws, **extra)
+    return await receive_until_finished(ws, timeout=20)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -257,22 +252,11 @@ async def test_a_reference_failure_is_an_error_frame_and_an_error_row(ws, openai
 async def test_cancel_stops_a_reference_stream(ws, openai_server):
     openai_server.answer = "word " * 200
     openai_server.chunk_delay_s = 0.05  # ten seconds in all, unless cancelled
-    await ws.send_json_to(
-        {
-            "type": "generate",
-            "task": "glue_sst2",
-            "model": "reference",
-            "inputs": {"sentence": "a warm and funny film"},
-            "params": {"max_new_tokens": 256},
-        }
-    )
+    await send_generate(ws, params={"max_new_tokens": 256})
     started = await ws.receive_json_from(timeout=20)
     assert (await ws.receive_json_from(timeout=20))["type"] == "token"
     await ws.send_json_to({"type": "cancel", "generation_id": started["generation_id"]})
-    frames = [await ws.receive_json_from(timeout=20)]
-    while frames[-1]["type"] not in ("done", "error"):
-        frames.append(await ws.receive_json_from(timeout=20))
-    done = frames[-1]
+    done = (await receive_until_finished(ws, timeout=20))[-1]
     assert done["type"] == "done" and done["finish_reason"] == "cancelled"
     assert 0 < done["usage"]["completion_tokens"] < 200
     row = await database_sync_to_async(Generation.objects.get)(id=started["generation_id"])
@@ -286,23 +270,13 @@ async def test_stop_reaches_a_reference_that_has_gone_silent(ws, openai_server, 
     timeout, keeps the words so far, and hangs up on the API."""
     settings.LORALAND_REFERENCE_READ_TIMEOUT_S = 10
     openai_server.stall_after = 3
-    await ws.send_json_to(
-        {
-            "type": "generate",
-            "task": "glue_sst2",
-            "model": "reference",
-            "inputs": {"sentence": "a warm and funny film"},
-            "params": {"max_new_tokens": 64},
-        }
-    )
+    await send_generate(ws)
     started = await ws.receive_json_from(timeout=20)
     assert await asyncio.to_thread(openai_server.stalling.wait, 10)
     await asyncio.sleep(0.2)  # the three words are read; the worker now waits on the API
     cancelled_at = time.monotonic()
     await ws.send_json_to({"type": "cancel", "generation_id": started["generation_id"]})
-    frames = [await ws.receive_json_from(timeout=20)]
-    while frames[-1]["type"] not in ("done", "error"):
-        frames.append(await ws.receive_json_from(timeout=20))
+    frames = await receive_until_finished(ws, timeout=20)
     assert time.monotonic() - cancelled_at < 3  # generous: the read timeout is 10 s
     *tokens, done = frames
     assert done["type"] == "done" and done["finish_reason"] == "cancelled"
