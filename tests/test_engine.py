@@ -1,5 +1,7 @@
 """The engine on the small test demo: streaming, LoRA correctness against PEFT, cancel, errors."""
 
+import time
+
 import pytest
 import torch
 
@@ -164,3 +166,40 @@ def test_a_long_answer_decoded_in_windows_equals_its_full_decoding(engine, demo_
     detok = IncrementalDetokenizer(engine.tokenizer)
     chunks = [detok.push(i) for i in ids] + [detok.flush()]
     assert "".join(chunks) == engine.tokenizer.decode(ids) == text
+
+
+def test_a_reader_that_reads_every_interval_gets_every_event_in_batches():
+    import threading
+
+    from worker.engine.engine import RequestHandle
+
+    handle = RequestHandle(GenerationRequest(prompt="x"))
+    handle.put(TokenEvent("a", at=1.0))
+    reader = handle.events(every_s=0.3)
+    assert next(reader).text == "a"  # the first event comes at once
+    first_read = time.perf_counter()
+
+    def engine_side():  # more text arrives while the reader waits out its interval
+        for text in "bcd":
+            time.sleep(0.02)
+            handle.put(TokenEvent(text, at=time.perf_counter()))
+        handle.put(DoneEvent("abcd", "stop", 1, 4, None, 1.0))
+
+    threading.Thread(target=engine_side).start()
+    rest = [(event, time.perf_counter()) for event in reader]
+    assert [e.text for e, _ in rest] == ["b", "c", "d", "abcd"]  # all of it, in order
+    # The reader did not wake per event: nothing came to it before its interval was over.
+    assert all(read_at - first_read >= 0.3 for _, read_at in rest)
+    assert isinstance(rest[-1][0], DoneEvent)
+
+
+def test_token_events_carry_the_time_the_engine_emitted_them(engine, demo_config):
+    request = GenerationRequest(
+        prompt=prompt_for(demo_config, "e2e_nlg"),
+        params=SamplingParams(max_new_tokens=8, ignore_eos=True),
+    )
+    handle = engine.submit(request)
+    events = list(handle.events(every_s=0.2))
+    stamps = [e.at for e in events if isinstance(e, TokenEvent)]
+    assert stamps and handle.submitted_at < stamps[0]
+    assert stamps == sorted(stamps)

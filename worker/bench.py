@@ -38,6 +38,9 @@ class Workload:
     users: int
     requests: int
     new_tokens: int
+    # Users read their stream this often, as the Celery task does (once per stream interval);
+    # latencies come from the engine's own timestamps, so reading late does not skew them.
+    read_every_s: float = 0.0
 
     def pick(self, rng: random.Random) -> tuple[str | None, str]:
         if self.popularity == "skewed":  # Zipf: the i-th adapter is asked for ~1/(i+1) as often
@@ -116,7 +119,8 @@ def run_engine(engine: Engine, work: Workload) -> dict:
                     return
                 todo[0] -= 1
             adapter, prompt = work.pick(rng)
-            ttft, gaps, done = stream_one(engine, GenerationRequest(prompt, adapter, params))
+            request = GenerationRequest(prompt, adapter, params)
+            ttft, gaps, done = stream_one(engine, request, work.read_every_s)
             with lock:
                 samples.tokens += done.completion_tokens
                 samples.ttft_ms.append(ttft)
@@ -134,18 +138,18 @@ def run_engine(engine: Engine, work: Workload) -> dict:
     return samples.summary()
 
 
-def stream_one(engine: Engine, request: GenerationRequest):
+def stream_one(engine: Engine, request: GenerationRequest, read_every_s: float = 0.0):
     """(time to first token ms, inter-token gaps ms, DoneEvent) of one streamed request."""
-    submitted = last = time.perf_counter()
+    handle = engine.submit(request)
+    last = handle.submitted_at
     ttft, gaps = None, []
-    for event in engine.submit(request).events(poll_s=0.5):
-        now = time.perf_counter()
+    for event in handle.events(poll_s=0.5, every_s=read_every_s):
         if isinstance(event, TokenEvent):
             if ttft is None:
-                ttft = (now - submitted) * 1000
+                ttft = (event.at - handle.submitted_at) * 1000
             else:
-                gaps.append((now - last) * 1000)
-            last = now
+                gaps.append((event.at - last) * 1000)
+            last = event.at
         elif isinstance(event, ErrorEvent):
             raise RuntimeError(f"{event.code}: {event.message}")
     return ttft or 0.0, gaps, event
@@ -326,7 +330,15 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
     for round_ in range(1, args.repeats + 1):
         for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
             requests = max(args.min_requests, 2 * users)
-            work = Workload(prompts, asked, popularity, users, requests, args.new_tokens)
+            work = Workload(
+                prompts,
+                asked,
+                popularity,
+                users,
+                requests,
+                args.new_tokens,
+                args.read_every_ms / 1000,
+            )
             step = f"round {round_}/{args.repeats}, [{index}/{len(plan)}]"
             print(f"{step} {system} {label}, {users} users", file=sys.stderr)
             if system.startswith("engine"):
@@ -449,6 +461,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
     parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument(
+        "--read-every-ms",
+        type=int,
+        default=50,
+        help="users read their stream this often (0: wake on every token); the Celery task "
+        "reads once per LORALAND_STREAM_INTERVAL_MS",
+    )
     parser.add_argument(
         "--repeats",
         type=positive_int,

@@ -79,7 +79,10 @@ def stream_generation(generation, publisher: Publisher) -> None:
         watch.check()
         tokens.send_if_due()
 
-    for event in handle.events(on_idle=while_waiting):
+    # Read once per stream interval, not per token: the browser gets one frame per interval
+    # anyway, and every wake-up of this thread competes for the GIL with the engine's.
+    every_s = settings.LORALAND_STREAM_INTERVAL_MS / 1000
+    for event in handle.events(on_idle=while_waiting, every_s=every_s):
         watch.check()
         if isinstance(event, TokenEvent):
             tokens.add(event.text)

@@ -60,15 +60,29 @@ class RequestHandle:
     def put(self, event) -> None:
         self._events.put(event)
 
-    def events(self, poll_s: float = 0.05, on_idle=None):
-        """Yield events until Done or Error. `on_idle` runs every poll_s while waiting."""
+    def events(self, poll_s: float = 0.05, on_idle=None, every_s: float = 0.0):
+        """Yield events until Done or Error. `on_idle` runs every poll_s while waiting.
+
+        With `every_s`, the reader wakes at most once per every_s and takes all that arrived
+        meanwhile (the first event still comes at once). A reader that sends text only so
+        often should: each wake-up per token competes for the GIL with the engine thread."""
+        due, reading = 0.0, False  # when the next wake-up may be; inside a batch of reads?
         while True:
             try:
-                event = self._events.get(timeout=poll_s)
+                event = self._events.get_nowait()
             except queue.Empty:
-                if on_idle:
-                    on_idle()
-                continue
+                reading = False
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                try:
+                    event = self._events.get(timeout=poll_s)
+                except queue.Empty:
+                    if on_idle:
+                        on_idle()
+                    continue
+            if not reading:
+                reading, due = True, time.perf_counter() + every_s
             yield event
             if isinstance(event, DoneEvent | ErrorEvent):
                 return
@@ -393,7 +407,7 @@ class Engine:
     def _emit(self, state: _Request, text: str) -> None:
         if text:
             state.text.append(text)
-            state.handle.put(TokenEvent(text))
+            state.handle.put(TokenEvent(text, time.perf_counter()))
 
     def _release(self, state: _Request) -> None:
         if state.adapter_slot:

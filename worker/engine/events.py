@@ -4,6 +4,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TokenEvent:
     text: str  # new text; never splits a multi-byte character
+    at: float = 0.0  # time.perf_counter() when the engine emitted it (a reader may wake later)
 
 
 @dataclass(frozen=True)
