@@ -203,3 +203,32 @@ def test_token_events_carry_the_time_the_engine_emitted_them(engine, demo_config
     stamps = [e.at for e in events if isinstance(e, TokenEvent)]
     assert stamps and handle.submitted_at < stamps[0]
     assert stamps == sorted(stamps)
+
+
+def test_the_engine_loads_and_runs_the_model_on_its_own_thread(demo_config, monkeypatch):
+    import threading
+
+    from worker.engine import Engine, EngineConfig
+    from worker.engine import engine as engine_module
+
+    loaded_on = []
+    real_load = engine_module.load_base_model
+
+    def recording_load(*args, **kwargs):
+        loaded_on.append(threading.current_thread().name)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "load_base_model", recording_load)
+    engine = Engine(
+        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
+    )
+    # The caller's thread never runs torch: a second thread pool would slow every step.
+    assert loaded_on == ["loraland-engine"]
+    assert engine.generate(GenerationRequest("Hello", params=SamplingParams(max_new_tokens=2)))
+
+
+def test_an_engine_that_cannot_load_its_model_says_why(tmp_path):
+    from worker.engine import Engine, EngineConfig
+
+    with pytest.raises(FileNotFoundError, match="No model at"):
+        Engine(EngineConfig(base_model=str(tmp_path / "missing"), adapter_dir=str(tmp_path)))

@@ -17,6 +17,7 @@ import statistics
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -318,6 +319,13 @@ def scenarios(adapters: list[str], users: list[int], baseline_users: list[int]):
         yield "peft_mixed", f"{len(adapters)} uniform", count, adapters, "uniform"
 
 
+def on_own_thread(function, *args):
+    """function(*args) on a thread that ends with it. A live thread that has run torch ops
+    keeps an OpenMP pool of its own, and that slows the engine's thread (see Engine._run)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
     """Every scenario `args.repeats` times, in interleaved rounds so that a shared machine's
     drift hits every system alike; one row per scenario holding the median of each figure and
@@ -344,9 +352,9 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
             if system.startswith("engine"):
                 result = run_engine(engine, work)
             else:
-                peft = peft or load_peft(config, adapters)
+                peft = peft or on_own_thread(load_peft, config, adapters)
                 batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
-                result = run_static(*peft, work, batch, mixed=system == "peft_mixed")
+                result = on_own_thread(run_static, *peft, work, batch, system == "peft_mixed")
             runs.setdefault((system, label, users), []).append(result)
     return [
         {"system": system, "adapters": label, "users": users, **combine(results)}
