@@ -232,3 +232,18 @@ def test_an_engine_that_cannot_load_its_model_says_why(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="No model at"):
         Engine(EngineConfig(base_model=str(tmp_path / "missing"), adapter_dir=str(tmp_path)))
+
+
+def test_close_stops_the_engine_and_fails_what_was_running(demo_config):
+    from worker.engine import Engine, EngineConfig
+
+    engine = Engine(
+        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
+    )
+    long = SamplingParams(max_new_tokens=500, ignore_eos=True)
+    handle = engine.submit(GenerationRequest(prompt_for(demo_config, "e2e_nlg"), params=long))
+    assert isinstance(next(handle.events()), TokenEvent)  # it is running
+    engine.close()
+    assert not engine._thread.is_alive()
+    last = list(handle.events())[-1]
+    assert isinstance(last, ErrorEvent) and "stopped" in last.message

@@ -321,21 +321,33 @@ def scenarios(adapters: list[str], users: list[int], baseline_users: list[int]):
 
 def on_own_thread(function, *args):
     """function(*args) on a thread that ends with it. A live thread that has run torch ops
-    keeps an OpenMP pool of its own, and that slows the engine's thread (see Engine._run)."""
+    keeps an OpenMP pool of its own, and that slows any other thread's torch ops (measured:
+    a decode step 54-72 % slower; see Engine._run)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(function, *args).result()
+
+
+def warm_engine(config, adapters: list[str]) -> Engine:
+    """A new engine with every adapter already resident: no round pays for reading them."""
+    engine = Engine(config)
+    params = SamplingParams(max_new_tokens=1)
+    handles = [engine.submit(GenerationRequest("Hello", name, params)) for name in adapters]
+    for handle in handles:
+        list(handle.events(poll_s=0.5))
+    return engine
 
 
 def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
     """Every scenario `args.repeats` times, in interleaved rounds so that a shared machine's
     drift hits every system alike; one row per scenario holding the median of each figure and
-    every round's throughput (`tokens_per_s_runs`, for paired ratios)."""
+    every round's throughput (`tokens_per_s_runs`, for paired ratios). In each round the
+    engine runs first and is closed before the PEFT baselines run, so that no system shares
+    the machine with another one's idle thread pool."""
     adapters = list(prompts)
-    engine = Engine(config)
-    peft = None
     plan = list(scenarios(adapters, args.users, args.baseline_users))
     runs: dict[tuple, list[dict]] = {}
     for round_ in range(1, args.repeats + 1):
+        engine, peft = None, None
         for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
             requests = max(args.min_requests, 2 * users)
             work = Workload(
@@ -350,12 +362,18 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
             step = f"round {round_}/{args.repeats}, [{index}/{len(plan)}]"
             print(f"{step} {system} {label}, {users} users", file=sys.stderr)
             if system.startswith("engine"):
+                engine = engine or warm_engine(config, adapters)
                 result = run_engine(engine, work)
             else:
+                if engine:
+                    engine.close()
+                    engine = None
                 peft = peft or on_own_thread(load_peft, config, adapters)
                 batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
                 result = on_own_thread(run_static, *peft, work, batch, system == "peft_mixed")
             runs.setdefault((system, label, users), []).append(result)
+        if engine:
+            engine.close()
     return [
         {"system": system, "adapters": label, "users": users, **combine(results)}
         for (system, label, users), results in runs.items()

@@ -115,7 +115,7 @@ class _Request:
 class Engine:
     def __init__(self, config: EngineConfig):
         self.config = config
-        self._inbox: queue.Queue[RequestHandle] = queue.Queue()
+        self._inbox: queue.Queue[RequestHandle | None] = queue.Queue()  # None: close
         self._waiting: deque[_Request] = deque()
         self._prefilling: _Request | None = None
         self._decoding: list[_Request] = []  # row i lives in cache slot i
@@ -130,6 +130,7 @@ class Engine:
             initializer=torch.set_num_threads,
             initargs=(1,),
         )
+        self._closing = False
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="loraland-engine", daemon=True)
@@ -180,6 +181,13 @@ class Engine:
         self._inbox.put(handle)
         return handle
 
+    def close(self) -> None:
+        """Stop the scheduler thread (requests still running get an error) and wait for it:
+        with the thread, its OpenMP pool goes too."""
+        self._inbox.put(None)
+        self._thread.join()
+        self._loader.shutdown()
+
     def generate(self, request: GenerationRequest) -> DoneEvent:
         """Run one request to the end (no streaming); raise GenerationError on failure."""
         for event in self.submit(request).events():
@@ -197,7 +205,7 @@ class Engine:
 
     # --- the scheduler thread ------------------------------------------------------------
     def _loop(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 self._admit(block=not (self._waiting or self._prefilling or self._decoding))
                 self._drop_cancelled()
@@ -209,11 +217,15 @@ class Engine:
             except Exception:  # a bug must not kill the thread: fail what is running
                 log.exception("the engine step failed")
                 self._fail_all("Generation failed inside the model server; it was logged.")
+        self._fail_all("The model server stopped before this answer was finished.")
 
     def _admit(self, *, block: bool) -> None:
         try:
             handle = self._inbox.get(block=block)
             while True:
+                if handle is None:  # close()
+                    self._closing = True
+                    return
                 self._accept(handle)
                 handle = self._inbox.get_nowait()
         except queue.Empty:
