@@ -45,3 +45,15 @@ def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, dem
     assert report["resident_adapters_mb"] > 0
     assert {"rss_above_base_mb", "overhead_ratio", "rss_growth_mb"} <= set(report)
     assert report["adapter_slots_mb"] == report["resident_adapters_mb"]  # no spare slot
+
+
+def test_the_base_model_answers_the_same_mix_of_task_prompts_as_the_adapters():
+    import random
+
+    from worker.bench import Workload
+
+    prompts = {"a": ["prompt of a"], "b": ["prompt of b"], "c": ["prompt of c"]}
+    base_only = Workload(prompts, [None], "uniform", users=1, requests=1, new_tokens=1)
+    rng = random.Random(0)
+    picked = {base_only.pick(rng) for _ in range(200)}
+    assert picked == {(None, "prompt of a"), (None, "prompt of b"), (None, "prompt of c")}
