@@ -1,8 +1,9 @@
 """Throughput and latency of the engine against PEFT: `make bench` / `manage.py bench`.
 
-Closed-loop users: each sends a request (a ~100-token task prompt), waits for the whole
-answer (exactly --new-tokens tokens), then sends the next. Scenarios: 1, 8, 32 and 100 users
-over 1 adapter, 25 adapters picked uniformly, and 25 with skewed (Zipf) popularity. Baselines
+Closed-loop users: each sends a request (a task prompt of the test split, 55 tokens on
+average), waits for the whole answer (exactly --new-tokens tokens), then sends the next.
+Scenarios: 1, 8, 32 and 100 users over 1 adapter, 25 adapters picked uniformly, and 25 with
+skewed (Zipf) popularity. Baselines
 in the same run: (a) PEFT `set_adapter` + `generate`, one request at a time; (b) PEFT
 mixed-batch `generate(adapter_names=...)` in static batches; (c) our engine on the base model
 with no LoRA, the limit. Prints a table, or one JSON document with --json, and draws a PNG.
