@@ -12,5 +12,6 @@ OUT=${OUT:-/tmp/loraland-gpu}
 "$PY" scripts/random_model.py --out "$OUT" --adapters 25
 export LORALAND_BASE_MODEL="$OUT/model" LORALAND_ADAPTER_DIR="$OUT/adapters"
 export LORALAND_DATA_DIR="$OUT/data" LORALAND_DEVICE=cuda LORALAND_DTYPE=bfloat16
-"$PY" manage.py bench --users 1,32,100 --baseline-users 32 --min-requests 8 \
+# One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT).
+"$PY" manage.py bench --users 1,32,100 --baseline-users 32 --min-requests 8 --repeats 1 \
   --plot "$OUT/bench.png" --json | tee "$OUT/bench.json"
