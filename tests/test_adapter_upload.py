@@ -404,6 +404,7 @@ def test_a_request_on_version_1_finishes_on_it_while_version_2_arrives(
     assert rest[-1].finish_reason == "length" and rest[-1].text == alone  # all on version 1
     assert new_name == "reviews/2" and newer.text != alone  # no restart, read from disk
     assert set(engine.resident_adapters()) == {"reviews/1", "reviews/2"}
+    engine.close()
 
 
 # --- The command ----------------------------------------------------------------------------------

@@ -52,10 +52,23 @@ def names(adapter_dir):
     return sorted(p.name for p in adapter_dir.iterdir())
 
 
+_OPEN_ENGINES: list[Engine] = []
+
+
 def new_engine(demo_config, adapter_dir, **options):
-    return Engine(
+    engine = Engine(
         EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(adapter_dir), **options)
     )
+    _OPEN_ENGINES.append(engine)
+    return engine
+
+
+@pytest.fixture(autouse=True)
+def close_engines():
+    """Each engine's thread keeps a torch thread pool; one left running slows the others."""
+    yield
+    while _OPEN_ENGINES:
+        _OPEN_ENGINES.pop().close()
 
 
 def prompt_of(demo_config, name: str) -> str:

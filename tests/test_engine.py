@@ -169,28 +169,27 @@ def test_a_long_answer_decoded_in_windows_equals_its_full_decoding(engine, demo_
 
 
 def test_a_reader_that_reads_every_interval_gets_every_event_in_batches():
-    import threading
-
     from worker.engine.engine import RequestHandle
 
     handle = RequestHandle(GenerationRequest(prompt="x"))
     handle.put(TokenEvent("a", at=1.0))
-    reader = handle.events(every_s=0.3)
+    idle_calls = []
+
+    def on_idle():  # the engine emits the rest while the reader waits out its interval
+        if not idle_calls:
+            for text in "bcd":
+                handle.put(TokenEvent(text, at=2.0))
+            handle.put(DoneEvent("abcd", "stop", 1, 4, None, 1.0))
+        idle_calls.append(time.perf_counter())
+
+    started = time.perf_counter()
+    reader = handle.events(poll_s=0.05, on_idle=on_idle, every_s=0.3)
     assert next(reader).text == "a"  # the first event comes at once
-    first_read = time.perf_counter()
-
-    def engine_side():  # more text arrives while the reader waits out its interval
-        for text in "bcd":
-            time.sleep(0.02)
-            handle.put(TokenEvent(text, at=time.perf_counter()))
-        handle.put(DoneEvent("abcd", "stop", 1, 4, None, 1.0))
-
-    threading.Thread(target=engine_side).start()
     rest = [(event, time.perf_counter()) for event in reader]
     assert [e.text for e, _ in rest] == ["b", "c", "d", "abcd"]  # all of it, in order
-    # The reader did not wake per event: nothing came to it before its interval was over.
-    assert all(read_at - first_read >= 0.3 for _, read_at in rest)
-    assert isinstance(rest[-1][0], DoneEvent)
+    # Nothing was read before the interval was over, though it had all arrived long before.
+    assert all(read_at - started >= 0.3 for _, read_at in rest)
+    assert idle_calls[0] < rest[0][1]  # the idle work went on while the reader waited
 
 
 def test_token_events_carry_the_time_the_engine_emitted_them(engine, demo_config):
@@ -225,6 +224,7 @@ def test_the_engine_loads_and_runs_the_model_on_its_own_thread(demo_config, monk
     # The caller's thread never runs torch: a second thread pool would slow every step.
     assert loaded_on == ["loraland-engine"]
     assert engine.generate(GenerationRequest("Hello", params=SamplingParams(max_new_tokens=2)))
+    engine.close()
 
 
 def test_an_engine_that_cannot_load_its_model_says_why(tmp_path):
@@ -234,16 +234,23 @@ def test_an_engine_that_cannot_load_its_model_says_why(tmp_path):
         Engine(EngineConfig(base_model=str(tmp_path / "missing"), adapter_dir=str(tmp_path)))
 
 
-def test_close_stops_the_engine_and_fails_what_was_running(demo_config):
+def test_close_stops_the_engine_and_fails_what_was_waiting(demo_config, monkeypatch):
+    import threading
+
     from worker.engine import Engine, EngineConfig
 
     engine = Engine(
         EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
     )
-    long = SamplingParams(max_new_tokens=500, ignore_eos=True)
-    handle = engine.submit(GenerationRequest(prompt_for(demo_config, "e2e_nlg"), params=long))
-    assert isinstance(next(handle.events()), TokenEvent)  # it is running
-    engine.close()
-    assert not engine._thread.is_alive()
-    last = list(handle.events())[-1]
-    assert isinstance(last, ErrorEvent) and "stopped" in last.message
+    release, real_read = threading.Event(), engine.adapters.read
+    monkeypatch.setattr(engine.adapters, "read", lambda name: release.wait(10) and real_read(name))
+    waiting = engine.submit(GenerationRequest("Hello", adapter="e2e_nlg"))  # its read blocks
+    closing = threading.Thread(target=engine.close)
+    closing.start()
+    events = list(waiting.events())  # failed at once, though its adapter is still being read
+    release.set()
+    closing.join(10)
+    assert isinstance(events[-1], ErrorEvent) and "stopped" in events[-1].message
+    assert not closing.is_alive() and not engine._thread.is_alive()
+    late = list(engine.submit(GenerationRequest("Hello")).events())
+    assert isinstance(late[-1], ErrorEvent) and late[-1].code == "ENGINE_CLOSED"

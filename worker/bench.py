@@ -40,8 +40,8 @@ class Workload:
     users: int
     requests: int
     new_tokens: int
-    # Users read their stream this often, as the Celery task does (once per stream interval);
-    # latencies come from the engine's own timestamps, so reading late does not skew them.
+    # Users read their stream this often (0: on every token). Latencies come from the engine's
+    # own timestamps, so reading late does not skew them; it delays the user's next request.
     read_every_s: float = 0.0
 
     def pick(self, rng: random.Random) -> tuple[str | None, str]:
@@ -287,6 +287,7 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
             early = rss_bytes()
             cycle(requests // 10, requests, progress)
             late = rss_bytes()
+        engine.close()
     mb = 2**20
     return {
         "registered": registered,
@@ -336,7 +337,10 @@ def warm_engine(config, adapters: list[str]) -> Engine:
     params = SamplingParams(max_new_tokens=1)
     handles = [engine.submit(GenerationRequest("Hello", name, params)) for name in adapters]
     for handle in handles:
-        list(handle.events(poll_s=0.5))
+        last = list(handle.events(poll_s=0.5))[-1]
+        if isinstance(last, ErrorEvent):
+            engine.close()
+            raise RuntimeError(f"warming up the engine: {last.code}: {last.message}")
     return engine
 
 
@@ -351,32 +355,35 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
     runs: dict[tuple, list[dict]] = {}
     for round_ in range(1, args.repeats + 1):
         engine, peft = None, None
-        for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
-            requests = max(args.min_requests, 2 * users)
-            work = Workload(
-                prompts,
-                asked,
-                popularity,
-                users,
-                requests,
-                args.new_tokens,
-                args.read_every_ms / 1000,
-            )
-            step = f"round {round_}/{args.repeats}, [{index}/{len(plan)}]"
-            print(f"{step} {system} {label}, {users} users", file=sys.stderr)
-            if system.startswith("engine"):
-                engine = engine or warm_engine(config, adapters)
-                result = run_engine(engine, work)
-            else:
-                if engine:
-                    engine.close()
-                    engine = None
-                peft = peft or on_own_thread(load_peft, config, adapters)
-                batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
-                result = on_own_thread(run_static, *peft, work, batch, system == "peft_mixed")
-            runs.setdefault((system, label, users), []).append(result)
-        if engine:
-            engine.close()
+        try:
+            for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
+                requests = max(args.min_requests, 2 * users)
+                work = Workload(
+                    prompts,
+                    asked,
+                    popularity,
+                    users,
+                    requests,
+                    args.new_tokens,
+                    args.read_every_ms / 1000,
+                )
+                step = f"round {round_}/{args.repeats}, [{index}/{len(plan)}]"
+                print(f"{step} {system} {label}, {users} users", file=sys.stderr)
+                if system.startswith("engine"):
+                    engine = engine or warm_engine(config, adapters)
+                    result = run_engine(engine, work)
+                else:
+                    if engine:
+                        engine.close()
+                        engine = None
+                    peft = peft or on_own_thread(load_peft, config, adapters)
+                    batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
+                    mixed = system == "peft_mixed"
+                    result = on_own_thread(run_static, *peft, work, batch, mixed)
+                runs.setdefault((system, label, users), []).append(result)
+        finally:
+            if engine:
+                engine.close()
     return [
         {"system": system, "adapters": label, "users": users, **combine(results)}
         for (system, label, users), results in runs.items()
@@ -493,9 +500,10 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--read-every-ms",
         type=int,
-        default=50,
-        help="users read their stream this often (0: wake on every token); the Celery task "
-        "reads once per LORALAND_STREAM_INTERVAL_MS",
+        default=0,
+        help="users read their stream this often, as the Celery task does once per "
+        "LORALAND_STREAM_INTERVAL_MS (0, the default: on every token; a closed-loop user who "
+        "reads late also sends the next request late, which PEFT's users do not)",
     )
     parser.add_argument(
         "--repeats",

@@ -68,20 +68,24 @@ class RequestHandle:
         often should: each wake-up per token competes for the GIL with the engine thread."""
         due, reading = 0.0, False  # when the next wake-up may be; inside a batch of reads?
         while True:
-            try:
-                event = self._events.get_nowait()
-            except queue.Empty:
-                reading = False
-                pause = due - time.perf_counter()
-                if pause > 0:
-                    time.sleep(pause)
+            if reading:
+                try:
+                    event = self._events.get_nowait()
+                except queue.Empty:  # the batch is read; the next wake-up is at `due`
+                    reading = False
+                    continue
+            elif (pause := due - time.perf_counter()) > 0:
+                time.sleep(min(pause, poll_s))  # in slices, so on_idle keeps its rhythm
+                if on_idle:
+                    on_idle()
+                continue
+            else:
                 try:
                     event = self._events.get(timeout=poll_s)
                 except queue.Empty:
                     if on_idle:
                         on_idle()
                     continue
-            if not reading:
                 reading, due = True, time.perf_counter() + every_s
             yield event
             if isinstance(event, DoneEvent | ErrorEvent):
@@ -122,15 +126,11 @@ class Engine:
         self.peak_batch = 0  # the most rows one decode step has run (for tests and benches)
         self._loads: dict[str, Future] = {}
         self.adapters = AdapterStore(config.adapter_dir)
-        # Reading an adapter is plain tensor creation: one torch thread, so that the loader
-        # never starts a second OpenMP thread pool (see _run).
-        self._loader = ThreadPoolExecutor(
-            max_workers=1,
-            thread_name_prefix="loraland-adapters",
-            initializer=torch.set_num_threads,
-            initargs=(1,),
-        )
-        self._closing = False
+        # Reading an adapter only makes tensors from bytes: no parallel torch op, so the
+        # loader thread never starts a second OpenMP pool (see _run).
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loraland-adapters")
+        self._closed = False  # set by close(), under _submit_lock
+        self._submit_lock = threading.Lock()
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="loraland-engine", daemon=True)
@@ -178,15 +178,23 @@ class Engine:
     # --- public API ----------------------------------------------------------------------
     def submit(self, request: GenerationRequest) -> RequestHandle:
         handle = RequestHandle(request)
-        self._inbox.put(handle)
+        with self._submit_lock:  # nothing lands in the inbox after close()'s None
+            if self._closed:
+                handle.put(ErrorEvent("ENGINE_CLOSED", "The model server has stopped."))
+            else:
+                self._inbox.put(handle)
         return handle
 
     def close(self) -> None:
         """Stop the scheduler thread (requests still running get an error) and wait for it:
         with the thread, its OpenMP pool goes too."""
-        self._inbox.put(None)
+        with self._submit_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._inbox.put(None)
         self._thread.join()
-        self._loader.shutdown()
+        self._loader.shutdown(cancel_futures=True)
 
     def generate(self, request: GenerationRequest) -> DoneEvent:
         """Run one request to the end (no streaming); raise GenerationError on failure."""
@@ -205,9 +213,10 @@ class Engine:
 
     # --- the scheduler thread ------------------------------------------------------------
     def _loop(self) -> None:
-        while not self._closing:
+        while True:
             try:
-                self._admit(block=not (self._waiting or self._prefilling or self._decoding))
+                if not self._admit(block=not (self._waiting or self._prefilling or self._decoding)):
+                    break  # close()
                 self._drop_cancelled()
                 self._prefill()
                 if self._decoding:
@@ -219,17 +228,16 @@ class Engine:
                 self._fail_all("Generation failed inside the model server; it was logged.")
         self._fail_all("The model server stopped before this answer was finished.")
 
-    def _admit(self, *, block: bool) -> None:
+    def _admit(self, *, block: bool) -> bool:
+        """Accept what the inbox holds; False once close() has asked the engine to stop."""
         try:
             handle = self._inbox.get(block=block)
-            while True:
-                if handle is None:  # close()
-                    self._closing = True
-                    return
+            while handle is not None:
                 self._accept(handle)
                 handle = self._inbox.get_nowait()
+            return False
         except queue.Empty:
-            pass
+            return True
 
     def _accept(self, handle: RequestHandle) -> None:
         try:
