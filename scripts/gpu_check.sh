@@ -3,15 +3,22 @@
 # in bf16, 25 random r=8 adapters (q_proj, v_proj), and the benchmark at 1, 32 and 100 users
 # against PEFT. Needs a CUDA build of torch (README, "On a GPU"). About 5 minutes.
 #   scripts/gpu_check.sh            # writes $OUT/bench.json and $OUT/bench.png
+# Arguments go on to `manage.py bench` (the last of a repeated option wins). The tests run the
+# same path on the CPU at a toy size: DEVICE=cpu SHAPE=tiny scripts/gpu_check.sh --users 1,4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 OUT=${OUT:-/tmp/loraland-gpu}
+DEVICE=${DEVICE:-cuda}
+SHAPE=${SHAPE:-mistral-7b}
 
-"$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
-"$PY" scripts/random_model.py --out "$OUT" --adapters 25
+if [ "$DEVICE" = cuda ]; then
+  "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
+fi
+"$PY" scripts/random_model.py --out "$OUT" --adapters 25 --shape "$SHAPE" --device "$DEVICE"
 export LORALAND_BASE_MODEL="$OUT/model" LORALAND_ADAPTER_DIR="$OUT/adapters"
-export LORALAND_DATA_DIR="$OUT/data" LORALAND_DEVICE=cuda LORALAND_DTYPE=bfloat16
+export LORALAND_DATA_DIR="$OUT/data" LORALAND_DEVICE="$DEVICE" LORALAND_DTYPE=bfloat16
 # One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT).
 "$PY" manage.py bench --users 1,32,100 --baseline-users 32 --min-requests 8 --repeats 1 \
-  --plot "$OUT/bench.png" --json | tee "$OUT/bench.json"
+  --plot "$OUT/bench.png" --json "$@" > "$OUT/bench.json"
+cat "$OUT/bench.json"

@@ -4,6 +4,9 @@ Nothing is downloaded: the weights are random, the tokenizer and the prompts com
 demo's own generators. Used by scripts/gpu_check.sh:
 
     python scripts/random_model.py --out /tmp/loraland-gpu --adapters 25
+
+`--shape tiny --device cpu` makes the same thing at a toy size, so that the GPU check's whole
+path (bf16 weights, random adapters, the benchmark) is tested on a machine without a GPU.
 """
 
 import argparse
@@ -29,10 +32,20 @@ MISTRAL_7B = {
     "max_position_embeddings": 4096,
     "sliding_window": None,
 }
+TINY = {
+    **MISTRAL_7B,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 512,
+}
+SHAPES = {"mistral-7b": MISTRAL_7B, "tiny": TINY}
 TARGETS = ("q_proj", "v_proj")  # the LoRA Land report's recipe
 
 
-def build_model(out: Path, device: str) -> None:
+def build_model(out: Path, device: str, shape: dict) -> None:
     from transformers import MistralConfig, MistralForCausalLM
 
     from demo.training import train_tokenizer
@@ -44,7 +57,7 @@ def build_model(out: Path, device: str) -> None:
         prompts += [render_prompt(slug, row["inputs"]) for row in split["train"]]
     tokenizer = train_tokenizer(prompts, 4096)
     config = MistralConfig(
-        **MISTRAL_7B,
+        **shape,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
@@ -55,15 +68,15 @@ def build_model(out: Path, device: str) -> None:
     tokenizer.save_pretrained(out / "model")
 
 
-def build_adapters(out: Path, count: int, rank: int = 8) -> None:
-    hidden, kv = MISTRAL_7B["hidden_size"], MISTRAL_7B["num_key_value_heads"]
-    head_dim = hidden // MISTRAL_7B["num_attention_heads"]
+def build_adapters(out: Path, count: int, shape: dict, rank: int = 8) -> None:
+    hidden, kv = shape["hidden_size"], shape["num_key_value_heads"]
+    head_dim = hidden // shape["num_attention_heads"]
     out_features = {"q_proj": hidden, "v_proj": kv * head_dim}
     slugs = list(FORMATS)[:count]
     for index, slug in enumerate(slugs):
         generator = torch.Generator().manual_seed(index)
         tensors = {}
-        for layer in range(MISTRAL_7B["num_hidden_layers"]):
+        for layer in range(shape["num_hidden_layers"]):
             for module in TARGETS:
                 key = f"base_model.model.model.layers.{layer}.self_attn.{module}"
                 shape_a, shape_b = (rank, hidden), (out_features[module], rank)
@@ -95,10 +108,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--adapters", type=int, default=25)
     parser.add_argument("--device", default="cuda")
+    parser.add_argument("--shape", choices=SHAPES, default="mistral-7b")
     args = parser.parse_args()
+    shape = SHAPES[args.shape]
     if not (args.out / "model" / "config.json").is_file():
-        build_model(args.out, args.device)
-    build_adapters(args.out, args.adapters)
+        build_model(args.out, args.device, shape)
+    build_adapters(args.out, args.adapters, shape)
     print(f"model and {args.adapters} adapters in {args.out}")
 
 

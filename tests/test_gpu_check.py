@@ -1,0 +1,31 @@
+"""scripts/gpu_check.sh's whole path (random Mistral-shaped model in bf16, random adapters,
+the benchmark) at a toy size on the CPU, so that the first run on a GPU meets no surprise."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "OUT": str(tmp_path),
+        "DEVICE": "cpu",
+        "SHAPE": "tiny",
+    }
+    quick = ["--users", "1,4", "--baseline-users", "4", "--min-requests", "2", "--new-tokens", "4"]
+    subprocess.run(
+        ["bash", "scripts/gpu_check.sh", *quick], cwd=ROOT, env=env, check=True, timeout=600
+    )
+    report = json.loads((tmp_path / "bench.json").read_text())
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config.get("dtype", config.get("torch_dtype")) == "bfloat16"
+    assert len(list((tmp_path / "adapters").iterdir())) == 25
+    systems = {row["system"] for row in report["scenarios"] if row["tokens_per_s"] > 0}
+    assert systems == {"engine", "engine_base", "peft_sequential", "peft_mixed"}
+    assert (tmp_path / "bench.png").stat().st_size > 0
