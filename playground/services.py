@@ -709,7 +709,18 @@ def reference_output_save(
 
 
 # --- Comparisons (the compare page, the gallery) and votes ----------------------------------
-OUTPUT_KEYS = ("text", "score", "model", "ttft_ms", "tokens_per_s", "completion_tokens", "error")
+OUTPUT_KEYS = (
+    "text",
+    "score",
+    "model",
+    "ttft_ms",
+    "tokens_per_s",
+    "completion_tokens",
+    "error",
+    "params",  # the sampling parameters the answer was made with, when known
+)
+# `manage.py evaluate` decodes greedily (demo/evaluation.py).
+EVALUATED_PARAMS = {"temperature": 0.0}
 
 
 def comparison_create(
@@ -824,6 +835,7 @@ def generation_output(generation: Generation) -> dict:
         "tokens_per_s": generation.tokens_per_s,
         "completion_tokens": generation.completion_tokens,
         "error": generation.error_message or None,
+        "params": generation.params or None,
     }
 
 
@@ -886,6 +898,7 @@ def comparison_save_evaluated(
             "text": rows[index]["output"],
             "score": rows[index]["score"],
             "model": model_name(model, adapter_name),
+            "params": EVALUATED_PARAMS,
         }
         for model, rows in by_model.items()
     }

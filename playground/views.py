@@ -335,7 +335,7 @@ def gallery_json(request, comparisons, filters: dict) -> JsonResponse:
     return response
 
 
-CSV_OUTPUT_KEYS = ("text", "score", "model", "error")
+CSV_OUTPUT_KEYS = ("text", "score", "model", "error", "params")
 
 
 def gallery_csv(request, comparisons) -> HttpResponse:
@@ -363,7 +363,10 @@ def gallery_csv(request, comparisons) -> HttpResponse:
 
 
 def csv_cell(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """A cell for the CSV: an answer's parameters as JSON; a text cell that a spreadsheet would
+    run as a formula gets a leading apostrophe."""
+    if isinstance(value, dict):  # an answer's sampling parameters
+        return json.dumps(value, sort_keys=True)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value

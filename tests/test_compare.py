@@ -1,6 +1,7 @@
 """The compare page, its score and save endpoints, and comparisons made from a run."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -191,9 +192,11 @@ def test_score_and_save_refuse_a_post_without_the_csrf_token(catalog):
 def test_save_stores_the_run_with_scores_and_figures_and_links_its_permalink(visitor):
     client, key = visitor
     expected = example("glue_sst2")["expected"]
+    sampled = {"max_new_tokens": 32, "temperature": 0.7, "top_p": 0.9, "seed": 3}
+    greedy = {"max_new_tokens": 64, "temperature": 0.0, "top_p": 1.0, "seed": None}
     ids = {
-        "finetuned": answer(key, "finetuned", f" {expected}"),
-        "base": answer(key, "base", "The sentence is", completion_tokens=3),
+        "finetuned": answer(key, "finetuned", f" {expected}", params=sampled),
+        "base": answer(key, "base", "The sentence is", completion_tokens=3, params=greedy),
         "reference": answer(
             key,
             "reference",
@@ -221,12 +224,22 @@ def test_save_stores_the_run_with_scores_and_figures_and_links_its_permalink(vis
         "tokens_per_s": 40.0,
         "completion_tokens": 2,
         "error": None,
+        "params": sampled,
     }
     assert comparison.outputs["base"]["model"] == Path(settings.LORALAND_BASE_MODEL).name
     assert comparison.outputs["base"]["score"] == 0.0
     assert comparison.outputs["base"]["completion_tokens"] == 3
     failed = comparison.outputs["reference"]
     assert "rate limiting" in failed["error"] and failed["score"] is None  # not the model's
+    # The entry says how each answer was sampled; the reference's API does not say.
+    sampling = re.findall(
+        r'data-testid="entry-sampling">([^<]*)<',
+        client.get(f"/gallery/{comparison.pk}/").content.decode(),
+    )
+    assert sampling == [
+        "temperature 0.7 · top_p 0.9 · seed 3 · up to 32 tokens",
+        "greedy · up to 64 tokens",
+    ]
 
 
 def test_comparison_create_scores_only_what_has_no_score_and_only_against_an_answer(catalog):

@@ -79,6 +79,7 @@ def test_save_gallery_keeps_each_tasks_best_and_worst_examples(catalog):
         assert comparison.outputs["finetuned"]["score"] == scores["finetuned", sentence]
         assert comparison.outputs["base"]["score"] == scores["base", sentence]
         assert comparison.outputs["finetuned"]["model"] == "glue_sst2"  # the adapter
+        assert comparison.outputs["base"]["params"] == {"temperature": 0.0}  # greedy
         assert comparison.expected and sentence in comparison.prompt
         saved_gaps.append(
             comparison.outputs["finetuned"]["score"] - comparison.outputs["base"]["score"]

@@ -3,6 +3,7 @@ and the admin's feature and delete."""
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -12,6 +13,9 @@ from playground import selectors, services
 from playground.models import Comparison, Task, Vote
 
 pytestmark = pytest.mark.django_db
+
+
+GREEDY = {"max_new_tokens": 64, "temperature": 0.0, "top_p": 1.0, "seed": None}
 
 
 def entry(slug: str, *, text="an answer", featured=False, expected="1", **outputs) -> Comparison:
@@ -25,7 +29,7 @@ def entry(slug: str, *, text="an answer", featured=False, expected="1", **output
         outputs=outputs
         or {
             "finetuned": {"text": text, "score": 1.0, "model": slug},
-            "base": {"text": "base says", "score": 0.0, "model": "loraland-mini"},
+            "base": {"text": "base says", "score": 0.0, "model": "loraland-mini", "params": GREEDY},
             "reference": {"text": "gpt says", "score": 0.5, "model": "gpt-4"},
         },
     )
@@ -114,6 +118,7 @@ def test_csv_export_has_one_row_per_filtered_entry_and_defuses_formulas(client, 
     assert row["finetuned_text"] == "'=HYPERLINK(1)"  # a spreadsheet shows it, runs nothing
     assert row["base_text"] == "base says" and row["reference_score"] == "0.5"
     assert row["votes_finetuned"] == "0" and row["url"].endswith(f"/gallery/{sst2.pk}/")
+    assert json.loads(row["base_params"]) == GREEDY and row["finetuned_params"] == ""
     assert client.get("/gallery/?format=xml").status_code == 400
 
 
@@ -210,3 +215,16 @@ def test_reference_outputs_and_votes_are_read_only_in_the_admin(admin_client, ca
     assert Vote.objects.get().choice == "tie"
     assert admin_client.get("/admin/playground/referenceoutput/").status_code == 200
     assert admin_client.get("/admin/playground/referenceoutput/add/").status_code == 403
+
+
+def test_the_sampling_summary_says_how_an_answer_was_made():
+    from playground.templatetags.answers import sampling
+
+    assert sampling(None) == "" and sampling({}) == ""
+    assert sampling({"temperature": 0.0, "top_p": 0.5, "seed": 4}) == "greedy"
+    assert sampling({"temperature": 0.7, "top_p": 1.0, "max_new_tokens": 8}) == (
+        "temperature 0.7 · up to 8 tokens"
+    )
+    assert sampling({"temperature": 1.2, "top_p": 0.9, "seed": 0}) == (
+        "temperature 1.2 · top_p 0.9 · seed 0"
+    )
