@@ -403,3 +403,35 @@ def test_stop_in_the_page_ends_a_long_answer(stack, browser):
     assert "cancelled" in stats.inner_text(), stats.inner_text()
     completion = int(re.search(r"(\d+) completion", stats.inner_text()).group(1))
     assert completion < 256
+
+
+def generation_count(stack: Stack) -> int:
+    with sqlite3.connect(stack.db_path) as db:
+        return db.execute("select count(*) from playground_generation").fetchone()[0]
+
+
+def test_stop_drops_a_message_that_is_still_waiting_for_the_socket(stack, browser):
+    page = browser.new_page()
+    server = {"reachable": False}
+
+    def generation_socket(ws):  # the server is down until the test says otherwise
+        if server["reachable"]:
+            ws.connect_to_server()
+        else:
+            ws.close()
+
+    page.route_web_socket(re.compile(r".*/ws/generate/$"), generation_socket)
+    page.goto(stack.url + "/tasks/webnlg/")
+    page.wait_for_selector("[data-testid=ws-status][data-state=disconnected]")
+    before = generation_count(stack)
+    page.get_by_test_id("example-chip").first.click()
+    page.get_by_test_id("send-button").click()  # queued in the page: nothing to send it on
+    page.get_by_test_id("stop-button").click()
+    stats = page.get_by_test_id("stats")
+    stats.wait_for(state="visible", timeout=10_000)
+    assert "cancelled" in stats.inner_text(), stats.inner_text()
+    server["reachable"] = True
+    page.wait_for_selector("[data-testid=ws-status][data-state=connected]", timeout=30_000)
+    page.wait_for_timeout(1000)  # time for a wrongly kept message to go out and be stored
+    assert generation_count(stack) == before  # the stopped message never left the browser
+    assert not page.get_by_test_id("send-button").is_disabled()
