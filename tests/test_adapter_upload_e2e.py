@@ -5,6 +5,7 @@ requests on the first stream, and those finish on the first."""
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import threading
@@ -122,7 +123,13 @@ def test_an_adapter_uploaded_in_the_admin_answers_at_once(upload_stack, browser,
     page.fill("#id_prompt_template", "{opening}")
     page.fill("#id_example_inputs", json.dumps([{"opening": OPENING}]))
     page.evaluate(RECORD_UPLOAD_STATUS)
+    # A slow link (4 KB/s up), so that the upload takes a few seconds and the bar moves.
+    link = page.context.new_cdp_session(page)
+    link.send("Network.enable")
+    slow = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 4096}
+    link.send("Network.emulateNetworkConditions", slow)
     uploaded_at = submit_upload(page)
+    link.send("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
     first_token_at = []
 
     def note_first_token(frame):
@@ -144,6 +151,8 @@ def test_an_adapter_uploaded_in_the_admin_answers_at_once(upload_stack, browser,
     assert "q_proj, v_proj" in row.inner_text()
     status_lines = page.evaluate("JSON.parse(sessionStorage.uploadStatus || '[]')")
     assert any("checking the adapter" in line for line in status_lines), status_lines
+    sent = [float(m[1]) for line in status_lines if (m := re.match(r"([\d.]+) KB of", line))]
+    assert len(sent) >= 2 and sent == sorted(sent) and sent[0] < sent[-1], status_lines
     page.goto(stack.url + "/")  # the catalog shows the new task at once
     page.locator('[data-testid="task-card"][href="/tasks/sentence-starts/"]').wait_for()
 

@@ -8,7 +8,10 @@
 "use strict";
 
 (function () {
-  function megabytes(bytes) {
+  // In the unit that keeps a small adapter's progress readable (not "0.0 MB of 0.0 MB").
+  function size(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
     return (bytes / (1024 * 1024)).toFixed(1) + " MB";
   }
 
@@ -17,7 +20,7 @@
     const status = form.querySelector('[data-testid="upload-status"]');
     bar.hidden = false;
     bar.value = total ? (100 * sent) / total : 0;
-    status.textContent = total ? megabytes(sent) + " of " + megabytes(total) + " sent" : "";
+    status.textContent = total ? size(sent) + " of " + size(total) + " sent" : "";
   }
 
   function showStatus(form, text) {
