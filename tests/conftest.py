@@ -40,13 +40,36 @@ def demo_settings(demo_config):
         yield
 
 
-@pytest.fixture(scope="session")
-def engine(demo_config):
+def demo_engine(demo_config, adapter_dir=None, **options):
+    """An engine on the test demo's base model and adapters (or those in `adapter_dir`)."""
     from worker.engine import Engine, EngineConfig
 
+    adapter_dir = adapter_dir or demo_config.adapter_dir
     return Engine(
-        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
+        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(adapter_dir), **options)
     )
+
+
+@pytest.fixture(scope="session")
+def engine(demo_config):
+    shared = demo_engine(demo_config)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def new_engine(demo_config):
+    """Makes engines for one test (new_engine(adapter_dir=None, **EngineConfig options)) and
+    closes them after it: a live engine thread keeps a torch thread pool that slows others."""
+    made = []
+
+    def make(adapter_dir=None, **options):
+        made.append(demo_engine(demo_config, adapter_dir, **options))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from playground import services
 from playground.adapters import AdapterRejected
 from playground.models import Adapter, Task
 from playground.services import NewTask, adapter_for
-from worker.engine import Engine, EngineConfig, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine import GenerationRequest, SamplingParams, TokenEvent
 
 from .peft_adapters import CONFIG_FILE, WEIGHTS_FILE, save_peft_adapter, zip_bytes
 
@@ -382,12 +382,10 @@ def test_an_adapter_name_is_one_safe_path_segment(name, adapter_dir, task, peft_
 
 
 def test_a_request_on_version_1_finishes_on_it_while_version_2_arrives(
-    adapter_dir, task, peft_adapter, other_peft_adapter, demo_config
+    adapter_dir, task, peft_adapter, other_peft_adapter, new_engine
 ):
     upload(two_files(peft_adapter), task=task)
-    engine = Engine(
-        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(adapter_dir))
-    )
+    engine = new_engine(adapter_dir)
     prompt = "Write one sentence that expresses"
     params = SamplingParams(max_new_tokens=200, ignore_eos=True)
     alone = engine.generate(GenerationRequest(prompt, adapter="reviews/1", params=params)).text
@@ -404,7 +402,6 @@ def test_a_request_on_version_1_finishes_on_it_while_version_2_arrives(
     assert rest[-1].finish_reason == "length" and rest[-1].text == alone  # all on version 1
     assert new_name == "reviews/2" and newer.text != alone  # no restart, read from disk
     assert set(engine.resident_adapters()) == {"reviews/1", "reviews/2"}
-    engine.close()
 
 
 # --- The command ----------------------------------------------------------------------------------

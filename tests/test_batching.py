@@ -10,8 +10,6 @@ import torch
 
 from worker.engine import (
     DoneEvent,
-    Engine,
-    EngineConfig,
     ErrorEvent,
     GenerationRequest,
     SamplingParams,
@@ -50,25 +48,6 @@ def adapter_dir(demo_config, tmp_path_factory):
 @pytest.fixture(scope="module")
 def names(adapter_dir):
     return sorted(p.name for p in adapter_dir.iterdir())
-
-
-_OPEN_ENGINES: list[Engine] = []
-
-
-def new_engine(demo_config, adapter_dir, **options):
-    engine = Engine(
-        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(adapter_dir), **options)
-    )
-    _OPEN_ENGINES.append(engine)
-    return engine
-
-
-@pytest.fixture(autouse=True)
-def close_engines():
-    """Each engine's thread keeps a torch thread pool; one left running slows the others."""
-    yield
-    while _OPEN_ENGINES:
-        _OPEN_ENGINES.pop().close()
 
 
 def prompt_of(demo_config, name: str) -> str:
@@ -119,8 +98,10 @@ def submit_all(engine, demo_config, names):
     ]
 
 
-def test_a_mixed_batch_equals_peft_for_every_adapter(demo_config, adapter_dir, names, peft_answers):
-    engine = new_engine(demo_config, adapter_dir)
+def test_a_mixed_batch_equals_peft_for_every_adapter(
+    demo_config, adapter_dir, names, peft_answers, new_engine
+):
+    engine = new_engine(adapter_dir)
     for name, handle in submit_all(engine, demo_config, names):  # cold: loads as they come
         assert collect(handle)[1].token_ids == peft_answers[name], name
     # warm: all resident, so short prompts are prefilled together in mixed groups too
@@ -137,8 +118,10 @@ def test_a_mixed_batch_equals_peft_for_every_adapter(demo_config, adapter_dir, n
     assert any(peft_answers[name] != base.token_ids for name in EXTRA_ADAPTERS)
 
 
-def test_base_rows_and_adapter_rows_share_a_batch(demo_config, adapter_dir, peft_answers):
-    engine = new_engine(demo_config, adapter_dir)
+def test_base_rows_and_adapter_rows_share_a_batch(
+    demo_config, adapter_dir, peft_answers, new_engine
+):
+    engine = new_engine(adapter_dir)
     params = SamplingParams(max_new_tokens=NEW_TOKENS)
     alone = engine.generate(GenerationRequest(prompt_of(demo_config, "e2e_nlg"), None, params))
     handles = [
@@ -151,9 +134,9 @@ def test_base_rows_and_adapter_rows_share_a_batch(demo_config, adapter_dir, peft
 
 
 def test_the_adapter_lru_evicts_and_reloads_under_a_small_cap(
-    demo_config, adapter_dir, names, peft_answers
+    demo_config, adapter_dir, names, peft_answers, new_engine
 ):
-    engine = new_engine(demo_config, adapter_dir, max_active_adapters=2)
+    engine = new_engine(adapter_dir, max_active_adapters=2)
     params = SamplingParams(max_new_tokens=NEW_TOKENS)
 
     def ask(name):
@@ -172,20 +155,22 @@ def test_the_adapter_lru_evicts_and_reloads_under_a_small_cap(
 
 
 def test_more_adapters_in_flight_than_slots_wait_and_all_finish(
-    demo_config, adapter_dir, names, peft_answers
+    demo_config, adapter_dir, names, peft_answers, new_engine
 ):
-    engine = new_engine(demo_config, adapter_dir, max_active_adapters=2)
+    engine = new_engine(adapter_dir, max_active_adapters=2)
     handles = submit_all(engine, demo_config, names)
     for name, handle in handles:
         done = collect(handle)[1]
         assert isinstance(done, DoneEvent) and done.token_ids == peft_answers[name], name
 
 
-def test_a_broken_adapter_fails_alone_while_the_batch_goes_on(demo_config, adapter_dir, names):
+def test_a_broken_adapter_fails_alone_while_the_batch_goes_on(
+    demo_config, adapter_dir, names, new_engine
+):
     shutil.copytree(adapter_dir / "gsm8k", adapter_dir / "truncated")
     weights = adapter_dir / "truncated" / "adapter_model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
-    engine = new_engine(demo_config, adapter_dir)
+    engine = new_engine(adapter_dir)
     params = SamplingParams(max_new_tokens=40)
     good = engine.submit(GenerationRequest(prompt_of(demo_config, "webnlg"), "webnlg", params))
     bad = engine.submit(GenerationRequest(prompt_of(demo_config, "gsm8k"), "truncated", params))
@@ -210,17 +195,19 @@ def test_a_stop_sequence_ends_one_row_and_cuts_its_text(engine, demo_config):
     assert isinstance(collect(other)[1], DoneEvent)
 
 
-def test_a_long_prompt_is_prefilled_in_chunks_without_changing_the_answer(demo_config):
+def test_a_long_prompt_is_prefilled_in_chunks_without_changing_the_answer(demo_config, new_engine):
     prompt = prompt_for(demo_config, "webnlg")
     params = SamplingParams(max_new_tokens=NEW_TOKENS)
-    whole = new_engine(demo_config, demo_config.adapter_dir)
-    chunked = new_engine(demo_config, demo_config.adapter_dir, prefill_chunk=7)
+    whole = new_engine()
+    chunked = new_engine(prefill_chunk=7)
     expected = whole.generate(GenerationRequest(prompt, "webnlg", params)).token_ids
     assert chunked.generate(GenerationRequest(prompt, "webnlg", params)).token_ids == expected
 
 
-def test_a_slow_adapter_read_does_not_hold_up_other_rows(demo_config, adapter_dir, peft_answers):
-    engine = new_engine(demo_config, adapter_dir)
+def test_a_slow_adapter_read_does_not_hold_up_other_rows(
+    demo_config, adapter_dir, peft_answers, new_engine
+):
+    engine = new_engine(adapter_dir)
     params = SamplingParams(max_new_tokens=NEW_TOKENS)
     fast = GenerationRequest(prompt_of(demo_config, "gsm8k"), "gsm8k", params)
     engine.generate(fast)  # gsm8k is resident from now on
@@ -243,9 +230,9 @@ def test_a_slow_adapter_read_does_not_hold_up_other_rows(demo_config, adapter_di
 
 
 def test_the_stack_holds_exactly_its_slots_and_row_buffers_stay_within_the_batch(
-    demo_config, adapter_dir
+    demo_config, adapter_dir, new_engine
 ):
-    engine = new_engine(demo_config, adapter_dir, max_active_adapters=2, max_batch=3)
+    engine = new_engine(adapter_dir, max_active_adapters=2, max_batch=3)
     adapters = [load_lora_adapter(slug, adapter_dir / slug) for slug in TEST_TASKS]
     for adapter in adapters:  # the trained adapters all have the same rank and modules
         engine.lora.load(adapter)

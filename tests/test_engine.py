@@ -204,10 +204,9 @@ def test_token_events_carry_the_time_the_engine_emitted_them(engine, demo_config
     assert stamps == sorted(stamps)
 
 
-def test_the_engine_loads_and_runs_the_model_on_its_own_thread(demo_config, monkeypatch):
+def test_the_engine_loads_and_runs_the_model_on_its_own_thread(new_engine, monkeypatch):
     import threading
 
-    from worker.engine import Engine, EngineConfig
     from worker.engine import engine as engine_module
 
     loaded_on = []
@@ -218,13 +217,10 @@ def test_the_engine_loads_and_runs_the_model_on_its_own_thread(demo_config, monk
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(engine_module, "load_base_model", recording_load)
-    engine = Engine(
-        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
-    )
+    engine = new_engine()
     # The caller's thread never runs torch: a second thread pool would slow every step.
     assert loaded_on == ["loraland-engine"]
     assert engine.generate(GenerationRequest("Hello", params=SamplingParams(max_new_tokens=2)))
-    engine.close()
 
 
 def test_an_engine_that_cannot_load_its_model_says_why(tmp_path):
@@ -234,14 +230,10 @@ def test_an_engine_that_cannot_load_its_model_says_why(tmp_path):
         Engine(EngineConfig(base_model=str(tmp_path / "missing"), adapter_dir=str(tmp_path)))
 
 
-def test_close_stops_the_engine_and_fails_what_was_waiting(demo_config, monkeypatch):
+def test_close_stops_the_engine_and_fails_what_was_waiting(new_engine, monkeypatch):
     import threading
 
-    from worker.engine import Engine, EngineConfig
-
-    engine = Engine(
-        EngineConfig(base_model=str(demo_config.base_dir), adapter_dir=str(demo_config.adapter_dir))
-    )
+    engine = new_engine()
     release, real_read = threading.Event(), engine.adapters.read
     monkeypatch.setattr(engine.adapters, "read", lambda name: release.wait(10) and real_read(name))
     waiting = engine.submit(GenerationRequest("Hello", adapter="e2e_nlg"))  # its read blocks
