@@ -3,11 +3,11 @@
 Closed-loop users: each sends a request (a task prompt of the test split, 55 tokens on
 average), waits for the whole answer (exactly --new-tokens tokens), then sends the next.
 Scenarios: 1, 8, 32 and 100 users over 1 adapter, 25 adapters picked uniformly, and 25 with
-skewed (Zipf) popularity. Baselines
-in the same run: (a) PEFT `set_adapter` + `generate`, one request at a time; (b) PEFT
-mixed-batch `generate(adapter_names=...)` in static batches; (c) our engine on the base model
-with no LoRA, the limit. Prints a table, or one JSON document with --json, and draws a PNG.
-Compare ratios inside one run: these machines are shared and noisy.
+skewed (Zipf) popularity. Baselines in the same run: (a) PEFT `set_adapter` + `generate`, one
+request at a time; (b) PEFT mixed-batch `generate(adapter_names=...)` in static batches; (c)
+our engine on the base model with no LoRA, the limit. Prints a table, or one JSON document
+with --json, and draws a PNG. Compare ratios inside one run: these machines are shared and
+noisy.
 """
 
 import heapq
@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -263,9 +264,7 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
         params = SamplingParams(max_new_tokens=2, ignore_eos=True)
 
         def ask(batch: list[str | None]):
-            handles = [engine.submit(GenerationRequest("Hello there", n, params)) for n in batch]
-            for handle in handles:
-                list(handle.events(poll_s=0.5))
+            ask_together(engine, batch, "Hello there", params)
 
         # The bare base model has served the same traffic (full batches) without adapters,
         # so its activations and touched cache pages count on both sides.
@@ -331,13 +330,16 @@ def on_own_thread(function, *args):
         return pool.submit(function, *args).result()
 
 
+def ask_together(engine: Engine, adapters: list[str | None], prompt: str, params) -> list:
+    """One request per adapter, all submitted at once; each one's last event, in order."""
+    handles = [engine.submit(GenerationRequest(prompt, name, params)) for name in adapters]
+    return [list(handle.events(poll_s=0.5))[-1] for handle in handles]
+
+
 def warm_engine(config, adapters: list[str]) -> Engine:
     """A new engine with every adapter already resident: no round pays for reading them."""
     engine = Engine(config)
-    params = SamplingParams(max_new_tokens=1)
-    handles = [engine.submit(GenerationRequest("Hello", name, params)) for name in adapters]
-    for handle in handles:
-        last = list(handle.events(poll_s=0.5))[-1]
+    for last in ask_together(engine, adapters, "Hello", SamplingParams(max_new_tokens=1)):
         if isinstance(last, ErrorEvent):
             engine.close()
             raise RuntimeError(f"warming up the engine: {last.code}: {last.message}")
@@ -352,41 +354,32 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
     the machine with another one's idle thread pool."""
     adapters = list(prompts)
     plan = list(scenarios(adapters, args.users, args.baseline_users))
-    runs: dict[tuple, list[dict]] = {}
+    results: list[list[dict]] = [[] for _ in plan]  # per scenario, one result per round
+    on_engine = [i for i, scenario in enumerate(plan) if scenario[0].startswith("engine")]
+    on_peft = [i for i in range(len(plan)) if i not in on_engine]
+
+    def workload(round_: int, index: int) -> Workload:
+        system, label, users, asked, popularity = plan[index]
+        step = f"round {round_}/{args.repeats}, [{index + 1}/{len(plan)}]"
+        print(f"{step} {system} {label}, {users} users", file=sys.stderr)
+        requests = max(args.min_requests, 2 * users)
+        read_every_s = args.read_every_ms / 1000
+        return Workload(prompts, asked, popularity, users, requests, args.new_tokens, read_every_s)
+
     for round_ in range(1, args.repeats + 1):
-        engine, peft = None, None
-        try:
-            for index, (system, label, users, asked, popularity) in enumerate(plan, 1):
-                requests = max(args.min_requests, 2 * users)
-                work = Workload(
-                    prompts,
-                    asked,
-                    popularity,
-                    users,
-                    requests,
-                    args.new_tokens,
-                    args.read_every_ms / 1000,
-                )
-                step = f"round {round_}/{args.repeats}, [{index}/{len(plan)}]"
-                print(f"{step} {system} {label}, {users} users", file=sys.stderr)
-                if system.startswith("engine"):
-                    engine = engine or warm_engine(config, adapters)
-                    result = run_engine(engine, work)
-                else:
-                    if engine:
-                        engine.close()
-                        engine = None
-                    peft = peft or on_own_thread(load_peft, config, adapters)
-                    batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
-                    mixed = system == "peft_mixed"
-                    result = on_own_thread(run_static, *peft, work, batch, mixed)
-                runs.setdefault((system, label, users), []).append(result)
-        finally:
-            if engine:
-                engine.close()
+        if on_engine:
+            with closing(warm_engine(config, adapters)) as engine:
+                for index in on_engine:
+                    results[index].append(run_engine(engine, workload(round_, index)))
+        peft = on_own_thread(load_peft, config, adapters) if on_peft else None
+        for index in on_peft:
+            system, work = plan[index][0], workload(round_, index)
+            batch = 1 if system == "peft_sequential" else MAX_STATIC_BATCH
+            mixed = system == "peft_mixed"
+            results[index].append(on_own_thread(run_static, *peft, work, batch, mixed))
     return [
-        {"system": system, "adapters": label, "users": users, **combine(results)}
-        for (system, label, users), results in runs.items()
+        {"system": system, "adapters": label, "users": users, **combine(rounds)}
+        for (system, label, users, _, _), rounds in zip(plan, results, strict=True)
     ]
 
 
