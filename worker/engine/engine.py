@@ -155,9 +155,9 @@ class Engine:
         self._loop()
 
     def _load(self) -> None:
-        if self.config.threads:
-            torch.set_num_threads(self.config.threads)
         config = self.config
+        if config.threads:
+            torch.set_num_threads(config.threads)
         self.model, self.tokenizer = load_base_model(
             config.base_model, device=config.device, dtype=config.dtype
         )
