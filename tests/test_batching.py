@@ -229,7 +229,7 @@ def test_a_slow_adapter_read_does_not_hold_up_other_rows(
     assert seen == [True]  # the other request finished while webnlg was still being read
 
 
-def test_the_stack_holds_exactly_its_slots_and_row_buffers_stay_within_the_batch(
+def test_the_pool_holds_the_adapters_and_a_row_only_for_a_row_without_one(
     demo_config, adapter_dir, new_engine
 ):
     engine = new_engine(adapter_dir, max_active_adapters=2, max_batch=3)
@@ -237,8 +237,11 @@ def test_the_stack_holds_exactly_its_slots_and_row_buffers_stay_within_the_batch
     for adapter in adapters:  # the trained adapters all have the same rank and modules
         engine.lora.load(adapter)
     stack, size = engine.lora, adapters[0].nbytes
-    # two slots, no spare "no adapter" slot: the base rows need no weights
-    assert stack.held_bytes() == {"slots": 2 * size, "row_buffers": 0}
-    slots = torch.tensor([stack.slot_of(adapters[-1].name), 0, stack.slot_of(adapters[-2].name)])
-    stack.gather(slots)
-    assert stack.held_bytes() == {"slots": 2 * size, "row_buffers": 3 * size}  # max_batch rows
+    # two adapters, no spare "no adapter" row: a batch of base rows needs no weights
+    assert stack.held_bytes() == {"adapters": 2 * size, "extra_rows": 0}
+    slots = [stack.slot_of(adapters[-1].name), stack.slot_of(adapters[-2].name)]
+    stack.gather(torch.tensor(slots))
+    assert stack.held_bytes() == {"adapters": 2 * size, "extra_rows": 0}
+    # a base row next to adapter rows reads a row of zeros
+    stack.gather(torch.tensor([slots[0], 0, slots[1]]))
+    assert stack.held_bytes() == {"adapters": 2 * size, "extra_rows": size}

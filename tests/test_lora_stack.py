@@ -1,9 +1,11 @@
 """LoraStack against the definition of LoRA, on a tiny module tree (no model, no files).
 
 A seeded random walk loads adapters of mixed ranks and modules into few slots (so slots are
-reused and the layout grows), and gathers random mixes of rows, some without an adapter, at
-random first rows (as prefills do); every step's output must equal base + x·Aᵀ·(B·scaling)ᵀ
-computed straight from each row's adapter."""
+reused, the layout grows and adapters move between rows of the pool), and gathers random
+mixes of rows, some without an adapter, some sharing one, at random first rows (as prefills
+do); every step's output must equal base + x·Aᵀ·(B·scaling)ᵀ computed straight from each
+row's adapter. The pool holds each resident adapter once, plus a copy only for a second row
+that shares one."""
 
 import random
 
@@ -44,7 +46,7 @@ def expected(adapter: LoraAdapter | None, name: str, x, base):
 def test_every_step_of_a_random_walk_equals_lora_by_definition():
     torch.manual_seed(0)
     rnd = random.Random(0)
-    stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32, max_rows=MAX_ROWS)
+    stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32)
     adapter_in = {}  # slot -> the adapter loaded there last
     for step in range(600):
         if rnd.random() < 0.2 and stack.has_room():
@@ -66,9 +68,45 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition():
 
 
 def test_an_adapter_whose_a_and_b_ranks_differ_is_refused_before_anything_changes():
-    stack = LoraStack(tiny_model(), 2, device="cpu", dtype=torch.float32, max_rows=2)
+    stack = LoraStack(tiny_model(), 2, device="cpu", dtype=torch.float32)
     bad = LoraAdapter("bad", 4, {"l0": LoraLayer(torch.randn(4, 6), torch.randn(5, 2), 1.0)})
     with pytest.raises(GenerationError) as caught:
         stack.load(bad)
     assert caught.value.code == "ADAPTER_INVALID"
-    assert stack.resident_names() == [] and stack.held_bytes()["slots"] == 0
+    assert stack.resident_names() == [] and stack.held_bytes() == {"adapters": 0, "extra_rows": 0}
+
+
+def loaded_stack(count: int) -> tuple[LoraStack, list[int]]:
+    rnd = random.Random(1)
+    stack = LoraStack(tiny_model(), count, device="cpu", dtype=torch.float32)
+    return stack, [stack.load(random_adapter(f"a{i}", rnd)) for i in range(count)]
+
+
+def moves_made(stack: LoraStack, monkeypatch) -> list:
+    moves = []
+    swap = stack._swap
+    monkeypatch.setattr(stack, "_swap", lambda *rows: moves.append(rows) or swap(*rows))
+    return moves
+
+
+def test_rows_of_distinct_adapters_need_no_memory_beyond_the_adapters(monkeypatch):
+    stack, (a, b, c) = loaded_stack(3)
+    held = stack.held_bytes()
+    stack.gather(torch.tensor([c, a, b]))
+    stack.gather(torch.tensor([b, c]))
+    assert stack.held_bytes() == held and held["extra_rows"] == 0
+    # a second row with the same adapter costs one copy, kept for the next steps
+    stack.gather(torch.tensor([a, b, a]))
+    assert stack.held_bytes()["extra_rows"] == held["adapters"] // 3
+    moves = moves_made(stack, monkeypatch)
+    stack.gather(torch.tensor([a, b, a]))
+    assert moves == []
+
+
+def test_a_prefill_leaves_the_decoding_rows_where_they_are(monkeypatch):
+    stack, (a, b, c, d) = loaded_stack(4)
+    stack.gather(torch.tensor([c, a]))  # decoding rows 0 and 1
+    stack.gather(torch.tensor([a, d]), 2)  # two prompts prefilled for rows 2 and 3
+    moves = moves_made(stack, monkeypatch)
+    stack.gather(torch.tensor([c, a, a, d]))  # they have joined: nothing moves
+    assert moves == []

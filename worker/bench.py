@@ -295,8 +295,8 @@ def run_memory_check(config, adapters: list[str], registered: int, requests: int
         "rss_above_base_mb": round((loaded - bare) / mb, 1),
         "resident_adapters_mb": round(resident_bytes / mb, 1),
         "overhead_ratio": round((loaded - bare) / resident_bytes, 2),
-        "adapter_slots_mb": round(held["slots"] / mb, 1),
-        "row_buffers_mb": round(held["row_buffers"] / mb, 1),
+        "adapter_rows_mb": round(held["adapters"] / mb, 1),
+        "extra_rows_mb": round(held["extra_rows"] / mb, 1),
         "rss_growth_mb": round((late - early) / mb, 1),
     }
 

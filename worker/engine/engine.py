@@ -167,7 +167,6 @@ class Engine:
             config.max_active_adapters,
             device=config.device,
             dtype=torch_dtype(config.dtype),
-            max_rows=config.max_batch,
         )
         self.forward = BatchedForward(self.model, self.lora)
         # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
@@ -349,7 +348,7 @@ class Engine:
         """Whole prompts, right-padded into one batch; each row's logits at its last token."""
         width = max(len(s.prompt_ids) for s in group)
         tokens = [s.prompt_ids + [0] * (width - len(s.prompt_ids)) for s in group]
-        # Their per-row LoRA copies go to the rows they will hold once they join (see _join).
+        # Their adapters go to the pool rows they will read once they join (see _join).
         slots = [s.adapter_slot for s in group]
         rows = self._rows(self._staging, [0] * len(group), slots, first_row=len(self._decoding))
         self.cache.reserve(width)

@@ -108,26 +108,31 @@ class _Block:
     out_features: int
 
 
+ZERO = 0  # a pool row of zeros: what a row without an adapter reads (also "no adapter" slot)
+FREE = -1  # a pool row whose contents mean nothing
+SWAP_PIECE = 32768  # elements moved at a time when two pool rows swap (see _swap)
+
+
 class LoraStack:
-    """Every resident adapter's A and B, one flat row of weights per adapter slot.
+    """Every resident adapter's A and B, one flat row of weights per adapter, in one pool.
 
     Slots are numbered 1..capacity (0 stands for "no adapter", which needs no weights) and
     handed out least-recently-used first, skipping adapters that running requests still use
-    (`pin`/`unpin`). Loading copies one adapter into its slot: the cost does not grow with
-    the number of adapters already loaded. Ranks are padded with zeros to the largest rank
-    loaded so far, so r=8 and r=16 adapters share one batched matmul; a module an adapter
-    does not target stays zero in its slot.
+    (`pin`/`unpin`). Loading copies one adapter into a row of the pool: the cost does not grow
+    with the number of adapters already loaded. Ranks are padded with zeros to the largest
+    rank loaded so far, so r=8 and r=16 adapters share one batched matmul; a module an
+    adapter does not target stays zero in its row.
 
-    All modules' Aᵀ and Bᵀ of a slot sit side by side in one row of `_slots`, and the per-row
-    buffers of the running batch have the same layout, so giving a row its adapter is one
-    contiguous copy (measured on the demo model: 0.03 ms, against 0.5 ms for the 56 copies
-    of a tensor per module).
+    All modules' Aᵀ and Bᵀ of an adapter sit side by side in one row of the pool, and batch
+    row i of a forward pass reads pool row i (see `gather`): adapters are moved to the rows
+    that use them, so the pool holds each resident adapter once, plus one more copy for each
+    further row that shares an adapter (or a row of zeros for a row without one, next to rows
+    with one), and nothing else.
     """
 
-    def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype, max_rows: int):
+    def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype):
         self.capacity = capacity
         self.device, self.dtype = device, dtype
-        self.max_rows = max_rows
         self.rank = 0
         self._linears = {
             name: module
@@ -135,12 +140,11 @@ class LoraStack:
             if isinstance(module, torch.nn.Linear)
         }
         self._blocks: dict[str, _Block] = {}  # the modules some loaded adapter targets
-        self._slots = torch.zeros(capacity, 0, device=device, dtype=dtype)
+        self._pool = torch.zeros(capacity, 0, device=device, dtype=dtype)
+        self._holds = [FREE] * capacity  # per pool row: the slot it holds, ZERO or FREE
         self._slot_of: OrderedDict[str, int] = OrderedDict()  # name -> slot, LRU order
         self._pins: dict[int, int] = {}
-        # Per-row copies of the slots for the rows of the running batch (see gather).
-        self._rows = torch.zeros(0, 0, device=device, dtype=dtype)
-        self._row_slot: list[int] = []  # the adapter slot whose weights each row holds
+        self._view_cache: dict = {}  # see _module_views
 
     # --- residency ------------------------------------------------------------------------
     def slot_of(self, name: str) -> int | None:
@@ -153,8 +157,9 @@ class LoraStack:
         return list(self._slot_of)
 
     def held_bytes(self) -> dict[str, int]:
-        """Bytes of the adapter slots, and of the per-row copies of the running batch."""
-        return {"slots": self._slots.nbytes, "row_buffers": self._rows.nbytes}
+        """Bytes of the pool: the resident adapters, and the extra rows a batch needed."""
+        adapters = len(self._slot_of) * self._pool.shape[1] * self._pool.element_size()
+        return {"adapters": adapters, "extra_rows": self._pool.nbytes - adapters}
 
     def pin(self, slot: int) -> None:
         self._pins[slot] = self._pins.get(slot, 0) + 1
@@ -170,19 +175,20 @@ class LoraStack:
         )
 
     def load(self, adapter: "LoraAdapter") -> int:
-        """Copy an adapter into a free slot, evicting the least recently used idle one."""
+        """Copy an adapter into the pool, evicting the least recently used idle one."""
         self.check_compatible(adapter)
         self._make_room(max(self.rank, adapter.rank), adapter.layers)  # before any eviction
         slot = self._free_slot()
-        weights = self._slots[slot - 1]  # slot 0, no adapter, has no weights
+        row = self._row_for(slot)
+        weights = self._pool[row]
         weights.zero_()
         for name, layer in adapter.layers.items():
             a, b = self._views(weights, name)
             rank = layer.a.shape[0]
             a[:, :rank] = layer.a.T.to(self.device, self.dtype)
             b[:rank] = (layer.b * layer.scaling).T.to(self.device, self.dtype)
+        self._holds[row] = slot
         self._slot_of[adapter.name] = slot
-        self._row_slot = [-1 if held == slot else held for held in self._row_slot]
         return slot
 
     def check_compatible(self, adapter: "LoraAdapter") -> None:
@@ -213,9 +219,19 @@ class LoraStack:
                 return slot
         raise RuntimeError("every adapter slot is in use")  # callers check has_room() first
 
+    def _row_for(self, slot: int) -> int:
+        """A pool row for a newly loaded adapter: one its slot's evicted adapter held (its
+        other copies are freed), else a free row, else a new one."""
+        held = [row for row, holds in enumerate(self._holds) if holds == slot]
+        for row in held[1:]:
+            self._holds[row] = FREE
+        if held:
+            return held[0]
+        return self._spare_row(after=0)
+
     def _make_room(self, rank: int, modules) -> None:
-        """Re-lay the slots out when an adapter brings a larger rank or a new module (rare:
-        it copies every slot once); the per-row buffers are re-made at the next step."""
+        """Re-lay the pool out when an adapter brings a larger rank or a new module (rare:
+        it copies every row once)."""
         new_modules = [name for name in modules if name not in self._blocks]
         if rank == self.rank and not new_modules:
             return
@@ -226,17 +242,16 @@ class LoraStack:
             blocks[name] = _Block(offset, offset + size_a, module.in_features, module.out_features)
             offset += size_a + rank * module.out_features
         # Built aside and swapped in at the end: a failed allocation leaves the stack as it was.
-        slots = self._slots.new_zeros(self.capacity, offset)
+        pool = self._pool.new_zeros(self._pool.shape[0], offset)
         for name, block in self._blocks.items():
-            old_a, old_b = self._views(self._slots, name, block, self.rank)
-            a, b = self._views(slots, name, blocks[name], rank)
+            old_a, old_b = self._views(self._pool, name, block, self.rank)
+            a, b = self._views(pool, name, blocks[name], rank)
             a[..., : self.rank], b[..., : self.rank, :] = old_a, old_b
-        self.rank, self._blocks, self._slots = rank, blocks, slots
-        self._rows = slots.new_zeros(0, offset)
-        self._row_slot = []
+        self.rank, self._blocks, self._pool = rank, blocks, pool
+        self._view_cache.clear()
 
     def _views(self, weights: torch.Tensor, name: str, block=None, rank=None):
-        """Aᵀ (…, in, rank) and Bᵀ (…, rank, out) of `name` in one slot's (or rows') weights."""
+        """Aᵀ (…, in, rank) and Bᵀ (…, rank, out) of `name` in one row's (or rows') weights."""
         block, rank = block or self._blocks[name], rank if rank is not None else self.rank
         lead = weights.shape[:-1]
         a = weights[..., block.a : block.a + block.in_features * rank]
@@ -247,40 +262,95 @@ class LoraStack:
     def gather(self, adapter_slots: torch.Tensor, first_row: int = 0):
         """Each row's Aᵀ and Bᵀ for every module, or None when no row has LoRA.
 
-        Rows keep their adapter's weights in per-row buffers between steps: a step copies
-        only the rows whose adapter changed (a request joined, or moved to fill a hole), so
-        continuous batching does not pay a full gather every time the batch changes
-        (measured: a full gather for 32 rows took as long as the forward pass itself).
-        A prefill of several adapters passes `first_row`, the row its first request will
-        hold when it joins the decoding batch, so the copies are made once, into buffers that
-        already exist (rows that all share one adapter take the broadcast path: no copy).
+        Batch row i reads pool row first_row + i, so each row's adapter is moved (or, for a
+        second row that uses it, copied) into that row first. Rows keep their adapters
+        between steps: a step moves only for the rows whose adapter changed (a request
+        joined, or moved to fill a hole), so continuous batching does not pay a full gather
+        at every step (measured: gathering 32 rows' weights at every step, even into a small
+        buffer, made the LoRA part of a step 70 % slower). A prefill of several adapters
+        passes `first_row`, the row its first request will hold when it joins the decoding
+        batch, so its adapters are placed once, where they will decode, without disturbing
+        the decoding rows before it. Rows that all share one adapter read its row as it is.
         """
         slots = adapter_slots.tolist()
         if not any(slots):
             return None
-        if len(set(slots)) == 1:  # one adapter for every row: broadcast, no copy
-            weights = self._slots[slots[0] - 1]
-        else:
-            self._fill_rows(first_row, slots)
-            weights = self._rows[first_row : first_row + len(slots)]
-        return {name: self._views(weights, name) for name in self._blocks}
-
-    def _fill_rows(self, first_row: int, slots: list[int]) -> None:
-        needed = first_row + len(slots)
-        if needed > len(self._row_slot):
-            grown = max(needed, 2 * len(self._row_slot), 8)
-            self._allocate_rows(min(grown, max(self.max_rows, needed)))
+        if len(set(slots)) == 1:  # one adapter for every row: broadcast, nothing moves
+            return self._module_views(self._holds.index(slots[0]))
+        end = first_row + len(slots)
+        if end > len(self._holds):
+            self._grow(end - len(self._holds))
         for row, slot in enumerate(slots, start=first_row):
-            if self._row_slot[row] != slot:
-                if slot:
-                    self._rows[row] = self._slots[slot - 1]
-                else:
-                    self._rows[row].zero_()
-                self._row_slot[row] = slot
+            self._place(slot, row, first_row, slots)
+        return self._module_views(slice(first_row, end))
 
-    def _allocate_rows(self, rows: int) -> None:
-        self._rows = self._slots.new_zeros(rows, self._slots.shape[1])
-        self._row_slot = [-1] * rows  # -1: holds nothing valid
+    def _place(self, slot: int, row: int, first_row: int, slots: list[int]) -> None:
+        """Make pool row `row` hold `slot` (ZERO: zeros), keeping every resident adapter and
+        every row the pass (or, for a prefill, the decoding batch before it) still needs."""
+        if self._holds[row] == slot:
+            return
+        end = first_row + len(slots)
+
+        def needed(other: int) -> bool:  # does the pass or the decoding batch use this row?
+            return other < first_row or (other < end and slots[other - first_row] == slot)
+
+        sources = [other for other, holds in enumerate(self._holds) if holds == slot]
+        movable = [other for other in sources if not needed(other)]
+        if movable:
+            self._swap(row, movable[-1])  # the occupant goes where the adapter was
+            return
+        # Every copy of the adapter is in use below `end`: copy one. The spare row the
+        # occupant moves to lies after `end`, so it is none of those copies.
+        if self._last_copy(row):
+            self._swap(row, self._spare_row(after=end))  # keep the occupant
+        if slot == ZERO:
+            self._pool[row].zero_()
+        else:
+            self._pool[row] = self._pool[sources[0]]
+        self._holds[row] = slot
+
+    def _last_copy(self, row: int) -> bool:
+        """Is this row the only copy of a resident adapter?"""
+        holds = self._holds[row]
+        return holds > 0 and holds in self._slot_of.values() and self._holds.count(holds) == 1
+
+    def _spare_row(self, after: int) -> int:
+        """A row at or after `after` that nothing needs: free, zeros or a second copy, the
+        last such (the first rows are the batch's); a new one when there is none."""
+        for other in reversed(range(after, len(self._holds))):
+            if not self._last_copy(other):
+                return other
+        self._grow(1)
+        return len(self._holds) - 1
+
+    def _grow(self, rows: int) -> None:
+        pool = self._pool.new_zeros(self._pool.shape[0] + rows, self._pool.shape[1])
+        pool[: self._pool.shape[0]] = self._pool
+        self._pool = pool
+        self._holds += [ZERO] * rows
+        self._view_cache.clear()
+
+    def _swap(self, first: int, second: int) -> None:
+        # In pieces: swapping whole rows through one temporary left about 1 MB that glibc
+        # kept after `malloc_trim` (measured in `bench --memory`).
+        a, b = self._pool[first], self._pool[second]
+        for start in range(0, a.shape[0], SWAP_PIECE):
+            piece = slice(start, start + SWAP_PIECE)
+            held = a[piece].clone()
+            a[piece] = b[piece]
+            b[piece] = held
+        self._holds[first], self._holds[second] = self._holds[second], self._holds[first]
+
+    def _module_views(self, rows: int | slice) -> dict:
+        """Every module's (Aᵀ, Bᵀ) in the given pool row(s). Kept for the next passes, which
+        mostly ask for the same rows: making the 56 views took 0.4 ms, 6 % of a step."""
+        key = (rows.start, rows.stop) if isinstance(rows, slice) else rows
+        if key not in self._view_cache:
+            if len(self._view_cache) >= 8:
+                self._view_cache.clear()
+            weights = self._pool[rows]
+            self._view_cache[key] = {name: self._views(weights, name) for name in self._blocks}
+        return self._view_cache[key]
 
     @staticmethod
     def apply(name: str, x: torch.Tensor, base_out: torch.Tensor, gathered) -> torch.Tensor:
