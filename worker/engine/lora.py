@@ -124,10 +124,10 @@ class LoraStack:
     adapter does not target stays zero in its row.
 
     All modules' Aᵀ and Bᵀ of an adapter sit side by side in one row of the pool, and batch
-    row i of a forward pass reads pool row i (see `gather`): adapters are moved to the rows
-    that use them, so the pool holds each resident adapter once, plus one more copy for each
+    row i of a forward pass reads pool row first_row + i (see `gather`): adapters are moved to
+    the rows that use them, so the pool holds each resident adapter once, plus a copy for each
     further row that shares an adapter (or a row of zeros for a row without one, next to rows
-    with one), and nothing else.
+    with one). Rows an evicted adapter leaves are reused; the pool never shrinks.
     """
 
     def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype):
@@ -270,7 +270,8 @@ class LoraStack:
         buffer, made the LoRA part of a step 70 % slower). A prefill of several adapters
         passes `first_row`, the row its first request will hold when it joins the decoding
         batch, so its adapters are placed once, where they will decode, without disturbing
-        the decoding rows before it. Rows that all share one adapter read its row as it is.
+        the decoding rows before it. Rows that all share one adapter read its row wherever it
+        is (so a prefill of one adapter places nothing; its row is placed when it decodes).
         """
         slots = adapter_slots.tolist()
         if not any(slots):
@@ -291,7 +292,7 @@ class LoraStack:
             return
         end = first_row + len(slots)
 
-        def needed(other: int) -> bool:  # does the pass or the decoding batch use this row?
+        def needed(other: int) -> bool:  # must `other` keep holding what it holds now?
             return other < first_row or (other < end and slots[other - first_row] == slot)
 
         sources = [other for other, holds in enumerate(self._holds) if holds == slot]
@@ -299,18 +300,28 @@ class LoraStack:
         if movable:
             self._swap(row, movable[-1])  # the occupant goes where the adapter was
             return
-        # Every copy of the adapter is in use below `end`: copy one. The spare row the
-        # occupant moves to lies after `end`, so it is none of those copies.
+        # Every copy of the adapter is in use below `end`: copy one. The row the occupant
+        # moves to is none of those copies.
         if self._last_copy(row):
-            self._swap(row, self._spare_row(after=end))  # keep the occupant
+            self._swap(row, self._new_home(row, first_row, slots))  # keep the occupant
         if slot == ZERO:
             self._pool[row].zero_()
         else:
             self._pool[row] = self._pool[sources[0]]
         self._holds[row] = slot
 
+    def _new_home(self, row: int, first_row: int, slots: list[int]) -> int:
+        """Where the only copy of an adapter in `row` can go: a later row of the pass that
+        wants it and holds nothing that must be kept, else a spare row after the pass."""
+        end = first_row + len(slots)
+        for later in range(row + 1, end):
+            if slots[later - first_row] == self._holds[row] and not self._last_copy(later):
+                return later
+        return self._spare_row(after=end)
+
     def _last_copy(self, row: int) -> bool:
-        """Is this row the only copy of a resident adapter?"""
+        """Is this row the only copy of a resident adapter? (A row whose adapter was evicted
+        holds nothing that must be kept.)"""
         holds = self._holds[row]
         return holds > 0 and holds in self._slot_of.values() and self._holds.count(holds) == 1
 
