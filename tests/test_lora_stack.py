@@ -83,9 +83,20 @@ def loaded_stack(count: int) -> tuple[LoraStack, list[int]]:
 
 
 def moves_made(stack: LoraStack, monkeypatch) -> list:
+    """Every later write to the pool's rows: a swap of two rows or a copy into one."""
     moves = []
-    swap = stack._swap
-    monkeypatch.setattr(stack, "_swap", lambda *rows: moves.append(rows) or swap(*rows))
+
+    def recorded(method: str):
+        real = getattr(stack, method)
+
+        def record(*args):
+            moves.append((method, args))
+            return real(*args)
+
+        return record
+
+    for method in ("_swap", "_copy"):
+        monkeypatch.setattr(stack, method, recorded(method))
     return moves
 
 

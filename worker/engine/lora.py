@@ -304,10 +304,14 @@ class LoraStack:
         # moves to is none of those copies.
         if self._last_copy(row):
             self._swap(row, self._new_home(row, first_row, slots))  # keep the occupant
-        if slot == ZERO:
+        self._copy(None if slot == ZERO else sources[0], row, slot)
+
+    def _copy(self, source: int | None, row: int, slot: int) -> None:
+        """Pool row `row` becomes a copy of row `source` (None: zeros) and holds `slot`."""
+        if source is None:
             self._pool[row].zero_()
         else:
-            self._pool[row] = self._pool[sources[0]]
+            self._pool[row] = self._pool[source]
         self._holds[row] = slot
 
     def _new_home(self, row: int, first_row: int, slots: list[int]) -> int:
