@@ -10,8 +10,8 @@ batch sit at its own position, own its own cache slot and use its own adapter:
   decode step attends over a view of the first n slots: no per-step gather of the caches.
 - `LoraStack` (lora.py) keeps every resident adapter's A and B in one flat row of a pool;
   batch row i reads pool row first_row + i (an adapter is moved there when the row's adapter
-  changes, not at every step), and a step applies them with two batched matmuls per module (the BGMV
-  scheme of Punica and LoRAX), so there is no Python loop over adapters.
+  changes, not at every step), and a step applies them with two batched matmuls per module
+  (the BGMV scheme of Punica and LoRAX), so there is no Python loop over adapters.
 """
 
 from dataclasses import dataclass
