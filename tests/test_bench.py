@@ -45,7 +45,7 @@ def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, dem
     assert report["resident_adapters_mb"] > 0
     assert {"rss_above_base_mb", "overhead_ratio", "rss_growth_mb"} <= set(report)
     assert report["adapter_rows_mb"] == report["resident_adapters_mb"]  # no spare row
-    assert report["extra_rows_mb"] >= 0
+    assert report["extra_rows_mb"] == 0.0  # each batch asks for distinct adapters: no copies
 
 
 def test_the_base_model_answers_the_same_mix_of_task_prompts_as_the_adapters():
