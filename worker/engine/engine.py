@@ -66,30 +66,34 @@ class RequestHandle:
         With `every_s`, the reader wakes at most once per every_s and takes all that arrived
         meanwhile (the first event still comes at once). A reader that sends text only so
         often should: each wake-up per token competes for the GIL with the engine thread."""
-        due, reading = 0.0, False  # when the next wake-up may be; inside a batch of reads?
+        due = 0.0  # the reader does not wake before this
         while True:
-            if reading:
-                try:
-                    event = self._events.get_nowait()
-                except queue.Empty:  # the batch is read; the next wake-up is at `due`
-                    reading = False
-                    continue
-            elif (pause := due - time.perf_counter()) > 0:
+            if (pause := due - time.perf_counter()) > 0:
                 time.sleep(min(pause, poll_s))  # in slices, so on_idle keeps its rhythm
+                arrived = []
+            else:
+                arrived = self._arrived(timeout=poll_s)
+            if not arrived:
                 if on_idle:
                     on_idle()
                 continue
-            else:
-                try:
-                    event = self._events.get(timeout=poll_s)
-                except queue.Empty:
-                    if on_idle:
-                        on_idle()
-                    continue
-                reading, due = True, time.perf_counter() + every_s
-            yield event
-            if isinstance(event, DoneEvent | ErrorEvent):
-                return
+            due = time.perf_counter() + every_s
+            for event in arrived:
+                yield event
+                if isinstance(event, DoneEvent | ErrorEvent):
+                    return
+
+    def _arrived(self, timeout: float) -> list:
+        """Every event waiting now, after waiting up to `timeout` for the first."""
+        try:
+            events = [self._events.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                events.append(self._events.get_nowait())
+            except queue.Empty:
+                return events
 
 
 @dataclass
