@@ -10,6 +10,8 @@ class StopSequenceFilter:
 
     def feed(self, new_text: str) -> str:
         """Add decoded text; return the part that is safe to show now."""
+        if not self.stops:  # nothing to look for, nothing to hold back
+            return new_text
         self.text += new_text
         search_from = max(0, self.sent - self.holdback)
         hits = [i for s in self.stops if (i := self.text.find(s, search_from)) != -1]
