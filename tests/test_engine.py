@@ -1,5 +1,6 @@
 """The engine on the small test demo: streaming, LoRA correctness against PEFT, cancel, errors."""
 
+import threading
 import time
 
 import pytest
@@ -143,6 +144,14 @@ def test_chunks_never_split_a_multibyte_character(engine):
     assert "".join(chunks) == text
 
 
+def test_an_answer_cut_inside_a_character_ends_in_a_replacement_character(engine):
+    ids = engine.tokenizer("naïve 🙂", add_special_tokens=False)["input_ids"]
+    detok = IncrementalDetokenizer(engine.tokenizer)
+    shown = "".join(detok.push(i) for i in ids[:-1])  # the emoji's last byte never comes
+    assert shown == "naïve "  # its first bytes wait for the rest...
+    assert detok.flush() == "\ufffd"  # ...and the end shows them as what they are
+
+
 def test_stop_sequences_cut_the_text_and_hold_back_partial_matches():
     stops = StopSequenceFilter(("###",))
     shown = [stops.feed(t) for t in ["The answer", " is 4", "\n#", "#", "# Next"]]
@@ -175,21 +184,39 @@ def test_a_reader_that_reads_every_interval_gets_every_event_in_batches():
     handle.put(TokenEvent("a", at=1.0))
     idle_calls = []
 
-    def on_idle():  # the engine emits the rest while the reader waits out its interval
+    def on_idle():  # the engine emits more while the reader waits out its interval
         if not idle_calls:
             for text in "bcd":
                 handle.put(TokenEvent(text, at=2.0))
-            handle.put(DoneEvent("abcd", "stop", 1, 4, None, 1.0))
         idle_calls.append(time.perf_counter())
 
     started = time.perf_counter()
     reader = handle.events(poll_s=0.05, on_idle=on_idle, every_s=0.3)
     assert next(reader).text == "a"  # the first event comes at once
-    rest = [(event, time.perf_counter()) for event in reader]
-    assert [e.text for e, _ in rest] == ["b", "c", "d", "abcd"]  # all of it, in order
+    batch = [(next(reader), time.perf_counter()) for _ in range(3)]
+    assert [e.text for e, _ in batch] == ["b", "c", "d"]  # all of it, in order
     # Nothing was read before the interval was over, though it had all arrived long before.
-    assert all(read_at - started >= 0.3 for _, read_at in rest)
-    assert idle_calls[0] < rest[0][1]  # the idle work went on while the reader waited
+    assert all(read_at - started >= 0.3 for _, read_at in batch)
+    assert idle_calls[0] < batch[0][1]  # the idle work went on while the reader waited
+    handle.put(DoneEvent("abcd", "stop", 1, 4, None, 1.0))
+    assert next(reader).finish_reason == "stop"
+
+
+def test_the_last_event_ends_a_reader_s_interval_at_once():
+    from worker.engine.engine import RequestHandle
+
+    handle = RequestHandle(GenerationRequest(prompt="x"))
+    handle.put(TokenEvent("a", at=1.0))
+    reader = handle.events(poll_s=0.05, every_s=30.0)
+    assert next(reader).text == "a"
+    # Tokens wait for the interval; the answer's end does not: the user who waits for the
+    # whole answer gets it now, not up to every_s later.
+    threading.Timer(0.1, handle.put, [TokenEvent("b", at=2.0)]).start()
+    threading.Timer(0.2, handle.put, [DoneEvent("ab", "stop", 1, 2, None, 1.0)]).start()
+    started = time.perf_counter()
+    rest = list(reader)
+    assert [type(e).__name__ for e in rest] == ["TokenEvent", "DoneEvent"]
+    assert time.perf_counter() - started < 10.0  # far less than the 30 s interval
 
 
 def test_token_events_carry_the_time_the_engine_emitted_them(engine, demo_config):

@@ -46,7 +46,10 @@ class RequestHandle:
 
     def __init__(self, request: GenerationRequest):
         self.request = request
-        self._events: queue.Queue = queue.Queue()
+        # SimpleQueue: put() is C code, a few times cheaper than Queue's (the engine thread
+        # puts one event per row per step).
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._ended = threading.Event()  # the last event (Done or Error) has been put
         self._cancelled = threading.Event()
         self.submitted_at = time.perf_counter()
 
@@ -59,17 +62,21 @@ class RequestHandle:
 
     def put(self, event) -> None:
         self._events.put(event)
+        if isinstance(event, DoneEvent | ErrorEvent):
+            self._ended.set()
 
     def events(self, poll_s: float = 0.05, on_idle=None, every_s: float = 0.0):
         """Yield events until Done or Error. `on_idle` runs every poll_s while waiting.
 
         With `every_s`, the reader wakes at most once per every_s and takes all that arrived
-        meanwhile (the first event still comes at once). A reader that sends text only so
-        often should: each wake-up per token competes for the GIL with the engine thread."""
-        due = 0.0  # the reader does not wake before this
+        meanwhile (the first event still comes at once, and so does the last: a user waiting
+        for the answer is never kept waiting). A reader that sends text only so often should:
+        each wake-up per token competes for the GIL with the engine thread."""
+        due = 0.0  # the reader does not wake before this, unless the request has ended
         while True:
-            if (pause := due - time.perf_counter()) > 0:
-                time.sleep(min(pause, poll_s))  # in slices, so on_idle keeps its rhythm
+            pause = due - time.perf_counter()
+            if pause > 0 and not self._ended.is_set():
+                self._ended.wait(min(pause, poll_s))  # in slices, so on_idle keeps its rhythm
                 arrived = []
             else:
                 arrived = self._arrived(timeout=poll_s)
@@ -113,6 +120,7 @@ class _Request:
     token_ids: list[int] = field(default_factory=list)  # generated so far
     first_token_at: float | None = None
     text: list[str] = field(default_factory=list)
+    unsent_tokens: int = 0  # generated tokens whose text has not been emitted yet
 
     @property
     def length(self) -> int:
@@ -393,22 +401,24 @@ class Engine:
         done = [
             first_row + i
             for i in range(len(greedy))
-            if self._accept_token(self._decoding[first_row + i], logits[i], greedy[i])
+            if self._accept_token(self._decoding[first_row + i], logits, i, greedy[i])
         ]
         self._remove_rows(done)
 
-    def _accept_token(self, state: _Request, logits: torch.Tensor, greedy: int) -> bool:
-        """Sample the next token and stream it; True when the request has finished."""
+    def _accept_token(self, state: _Request, logits: torch.Tensor, i: int, greedy: int) -> bool:
+        """Take row i's next token (greedy, or sampled from logits[i]) and stream it; True
+        when the request has finished."""
         params = state.handle.request.params
         if params.temperature == 0:
             token = greedy
         else:
-            token = sample_next_token(logits, params, state.generator)
+            token = sample_next_token(logits[i], params, state.generator)
         if token == self.tokenizer.eos_token_id and not params.ignore_eos:
             return self._finish(state, "stop")
         state.token_ids.append(token)
         state.next_token = token
         state.first_token_at = state.first_token_at or time.perf_counter()
+        state.unsent_tokens += 1
         self._emit(state, state.stops.feed(state.detokenizer.push(token)))
         if state.stops.stopped:
             return self._finish(state, "stop")
@@ -458,7 +468,8 @@ class Engine:
     def _emit(self, state: _Request, text: str) -> None:
         if text:
             state.text.append(text)
-            state.handle.put(TokenEvent(text, time.perf_counter()))
+            state.handle.put(TokenEvent(text, time.perf_counter(), state.unsent_tokens))
+            state.unsent_tokens = 0
 
     def _release(self, state: _Request) -> None:
         if state.adapter_slot:

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 class TokenEvent:
     text: str  # new text; never splits a multi-byte character
     at: float = 0.0  # time.perf_counter() when the engine emitted it (a reader may wake later)
+    # Generated tokens whose text this is: more than 1 when a token's text had to wait for
+    # the next (half a UTF-8 character, or the possible start of a stop sequence).
+    tokens: int = 1
 
 
 @dataclass(frozen=True)
