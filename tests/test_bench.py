@@ -58,3 +58,13 @@ def test_the_base_model_answers_the_same_mix_of_task_prompts_as_the_adapters():
     rng = random.Random(0)
     picked = {base_only.pick(rng) for _ in range(200)}
     assert picked == {(None, "prompt of a"), (None, "prompt of b"), (None, "prompt of c")}
+
+
+def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():
+    from worker.bench import busy_window
+
+    emitted = [(0.5, 1), (1.0, 2), (2.0, 3), (3.5, 4)]  # (time, tokens) of each token event
+    # The last user came at 1.0, the first one left at 3.0: the drain after it does not count.
+    assert busy_window(emitted, first_sent=[0.0, 1.0], left=[3.0, 4.0]) == (5, 2.0)
+    # One user left before another came (fewer requests than users): the whole run counts.
+    assert busy_window(emitted, first_sent=[0.0, 2.5], left=[2.0, 4.0]) == (10, 3.5)

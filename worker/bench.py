@@ -113,41 +113,60 @@ class RssSampler:
 
 # --- our engine: real concurrent users --------------------------------------------------------
 def run_engine(engine: Engine, work: Workload) -> dict:
+    """`work.users` threads, each a closed-loop user. Throughput counts the tokens emitted
+    while every user was busy (`busy_window`), not the drain at the end, when the users
+    who found no request left have gone and ever fewer remain."""
     todo, lock, samples = [work.requests], threading.Lock(), Samples()
     params = SamplingParams(max_new_tokens=work.new_tokens, ignore_eos=True)
+    first_sent, left, emitted = [], [], []  # per user: first request, leaving; (time, tokens)
 
     def user(seed: int):
-        rng = random.Random(seed)
+        rng, first = random.Random(seed), True
         while True:
             with lock:
                 if todo[0] == 0:
+                    left.append(time.perf_counter())
                     return
                 todo[0] -= 1
+                if first:
+                    first_sent.append(time.perf_counter())
+                    first = False
             adapter, prompt = work.pick(rng)
             request = GenerationRequest(prompt, adapter, params)
-            ttft, gaps, done = stream_one(engine, request, work.read_every_s)
+            ttft, gaps, stamps = stream_one(engine, request, work.read_every_s)
             with lock:
-                samples.tokens += done.completion_tokens
                 samples.ttft_ms.append(ttft)
                 samples.itl_ms += gaps
+                emitted.extend(stamps)
 
     with RssSampler() as rss:
-        started = time.perf_counter()
         threads = [threading.Thread(target=user, args=(i,)) for i in range(work.users)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        samples.elapsed = time.perf_counter() - started
+    samples.tokens, samples.elapsed = busy_window(emitted, first_sent, left)
     samples.peak_rss = rss.peak
     return samples.summary()
 
 
+def busy_window(emitted: list[tuple[float, int]], first_sent: list[float], left: list[float]):
+    """(tokens, seconds) from when the last user sent its first request to when the first
+    user found no request left: N users' throughput is measured while N users are there, as
+    a load test measures its steady state. (With fewer requests than users no such time
+    exists: then the whole run.)"""
+    start, end = max(first_sent), min(left)
+    if end <= start:
+        start, end = min(first_sent), max(at for at, _ in emitted)
+    return sum(tokens for at, tokens in emitted if start <= at <= end), end - start
+
+
 def stream_one(engine: Engine, request: GenerationRequest, read_every_s: float = 0.0):
-    """(time to first token ms, inter-token gaps ms, DoneEvent) of one streamed request."""
+    """(time to first token ms, inter-token gaps ms, (time, tokens) of each token event) of
+    one streamed request."""
     handle = engine.submit(request)
     last = handle.submitted_at
-    ttft, gaps = None, []
+    ttft, gaps, stamps = None, [], []
     for event in handle.events(poll_s=0.5, every_s=read_every_s):
         if isinstance(event, TokenEvent):
             if ttft is None:
@@ -155,9 +174,15 @@ def stream_one(engine: Engine, request: GenerationRequest, read_every_s: float =
             else:
                 gaps.append((event.at - last) * 1000)
             last = event.at
+            stamps.append((event.at, event.tokens))
         elif isinstance(event, ErrorEvent):
             raise RuntimeError(f"{event.code}: {event.message}")
-    return ttft or 0.0, gaps, event
+    # Tokens with no text of their own (EOS and other special tokens, which the benchmark
+    # asks the engine not to stop at) and none after them: they came with the last event.
+    leftover = event.completion_tokens - sum(tokens for _, tokens in stamps)
+    if leftover:
+        stamps.append((last, leftover))
+    return ttft or 0.0, gaps, stamps
 
 
 # --- PEFT baselines: one server, users queue for it --------------------------------------------
