@@ -279,8 +279,8 @@ class LoraStack:
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, nothing moves
             return self._module_views(self._holds.index(slots[0]))
         end = first_row + len(slots)
-        if end > len(self._holds):
-            self._grow(end - len(self._holds))
+        if end > len(self._holds):  # by half at least: a growing batch copies the pool rarely
+            self._grow(max(end - len(self._holds), len(self._holds) // 2))
         for row, slot in enumerate(slots, start=first_row):
             self._place(slot, row, first_row, slots)
         return self._module_views(slice(first_row, end))
