@@ -41,8 +41,8 @@ class Workload:
     users: int
     requests: int
     new_tokens: int
-    # Users read their stream this often (0: on every token). Latencies come from the engine's
-    # own timestamps, so reading late does not skew them; it delays the user's next request.
+    # Users read their stream this often (0: on every token); the answer's end wakes them at
+    # once. Latencies come from the engine's own timestamps, so reading late does not skew them.
     read_every_s: float = 0.0
 
     def pick(self, rng: random.Random) -> tuple[str | None, str]:
@@ -517,7 +517,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser, stream_interval_ms: int = 50) -> None:
     parser.add_argument("--users", type=int_list, default=[1, 8, 32, 100])
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
@@ -525,10 +525,10 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--read-every-ms",
         type=int,
-        default=0,
-        help="users read their stream this often, as the Celery task does once per "
-        "LORALAND_STREAM_INTERVAL_MS (0, the default: on every token; a closed-loop user who "
-        "reads late also sends the next request late, which PEFT's users do not)",
+        default=stream_interval_ms,
+        help="users read their stream this often, as the Celery task does "
+        "(LORALAND_STREAM_INTERVAL_MS, default %(default)s; 0: on every token, which costs "
+        "the engine thread a wake-up of a reader per token); the answer's end wakes them at once",
     )
     parser.add_argument(
         "--repeats",

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = bench.__doc__.splitlines()[0]
 
     def add_arguments(self, parser):
-        bench.add_arguments(parser)
+        bench.add_arguments(parser, settings.LORALAND_STREAM_INTERVAL_MS)
 
     def handle(self, *args, **options):
         report = bench.run(
