@@ -369,9 +369,11 @@ def ask_together(engine: Engine, adapters: list[str | None], prompt: str, params
 
 
 def warm_engine(config, adapters: list[str]) -> Engine:
-    """A new engine with every adapter already resident: no round pays for reading them."""
+    """A new engine with every adapter already resident and a full batch of them run once:
+    no round pays for reading adapters or for growing the pool of adapter rows."""
     engine = Engine(config)
-    for last in ask_together(engine, adapters, "Hello", SamplingParams(max_new_tokens=1)):
+    full_batch = [adapters[i % len(adapters)] for i in range(config.max_batch)]
+    for last in ask_together(engine, full_batch, "Hello", SamplingParams(max_new_tokens=2)):
         if isinstance(last, ErrorEvent):
             engine.close()
             raise RuntimeError(f"warming up the engine: {last.code}: {last.message}")
