@@ -3,6 +3,7 @@
 import io
 import json
 
+import pytest
 from django.core.management import call_command
 
 
@@ -68,3 +69,22 @@ def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():
     assert busy_window(emitted, first_sent=[0.0, 1.0], left=[3.0, 4.0]) == (5, 2.0)
     # One user left before another came (fewer requests than users): the whole run counts.
     assert busy_window(emitted, first_sent=[0.0, 2.5], left=[2.0, 4.0]) == (10, 3.5)
+
+
+def test_a_stream_is_timed_from_the_engine_s_first_token_even_without_text():
+    from types import SimpleNamespace
+
+    from worker.bench import stream_one
+    from worker.engine import DoneEvent, GenerationRequest, TokenEvent
+    from worker.engine.engine import RequestHandle
+
+    handle = RequestHandle(GenerationRequest(prompt="x"))
+    start = handle.submitted_at
+    # The first token (an EOS: no text) came at +10 ms and shows only with the next, at +16.
+    handle.put(TokenEvent("a", at=start + 0.016, tokens=2))
+    handle.put(TokenEvent("b", at=start + 0.020))
+    handle.put(DoneEvent("ab", "length", 3, 4, ttft_ms=10.0, tokens_per_s=1.0))  # 1 more EOS
+    ttft, gaps, stamps = stream_one(SimpleNamespace(submit=lambda request: handle), handle.request)
+    assert ttft == 10.0  # not the 16 ms of the first text
+    assert gaps == pytest.approx([6.0, 4.0])
+    assert sum(tokens for _, tokens in stamps) == 4  # every generated token is counted

@@ -163,26 +163,30 @@ def busy_window(emitted: list[tuple[float, int]], first_sent: list[float], left:
 
 def stream_one(engine: Engine, request: GenerationRequest, read_every_s: float = 0.0):
     """(time to first token ms, inter-token gaps ms, (time, tokens) of each token event) of
-    one streamed request."""
+    one streamed request, from the engine's own timestamps."""
     handle = engine.submit(request)
-    last = handle.submitted_at
-    ttft, gaps, stamps = None, [], []
+    stamps = []
     for event in handle.events(poll_s=0.5, every_s=read_every_s):
         if isinstance(event, TokenEvent):
-            if ttft is None:
-                ttft = (event.at - handle.submitted_at) * 1000
-            else:
-                gaps.append((event.at - last) * 1000)
-            last = event.at
             stamps.append((event.at, event.tokens))
         elif isinstance(event, ErrorEvent):
             raise RuntimeError(f"{event.code}: {event.message}")
-    # Tokens with no text of their own (EOS and other special tokens, which the benchmark
-    # asks the engine not to stop at) and none after them: they came with the last event.
-    leftover = event.completion_tokens - sum(tokens for _, tokens in stamps)
+    done = event
+    # The first token may have no text of its own (an EOS, which the benchmark asks the
+    # engine not to stop at, or half a character): the engine's TTFT is that of the first
+    # token, and an event's gap is shared by the tokens its text completes.
+    ttft = done.ttft_ms or 0.0
+    previous, gaps = handle.submitted_at + ttft / 1000, []
+    for index, (at, tokens) in enumerate(stamps):
+        shared_by = tokens - 1 if index == 0 else tokens  # the first token opens the stream
+        if shared_by > 0:
+            gaps += [(at - previous) * 1000 / shared_by] * shared_by
+        previous = at
+    # Tokens with no text and none after them (trailing EOS) came with the last event.
+    leftover = done.completion_tokens - sum(tokens for _, tokens in stamps)
     if leftover:
-        stamps.append((last, leftover))
-    return ttft or 0.0, gaps, stamps
+        stamps.append((previous, leftover))
+    return ttft, gaps, stamps
 
 
 # --- PEFT baselines: one server, users queue for it --------------------------------------------
