@@ -227,7 +227,7 @@ class LoraStack:
             self._holds[row] = FREE
         if held:
             return held[0]
-        return self._spare_row(after=0)
+        return self._spare_row(after=0, exact=True)
 
     def _make_room(self, rank: int, modules) -> None:
         """Re-lay the pool out when an adapter brings a larger rank or a new module (rare:
@@ -279,8 +279,8 @@ class LoraStack:
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, nothing moves
             return self._module_views(self._holds.index(slots[0]))
         end = first_row + len(slots)
-        if end > len(self._holds):  # by half at least: a growing batch copies the pool rarely
-            self._grow(max(end - len(self._holds), len(self._holds) // 2))
+        if end > len(self._holds):
+            self._grow(end - len(self._holds))
         for row, slot in enumerate(slots, start=first_row):
             self._place(slot, row, first_row, slots)
         return self._module_views(slice(first_row, end))
@@ -321,9 +321,7 @@ class LoraStack:
         for later in range(row + 1, end):
             if slots[later - first_row] == self._holds[row] and not self._last_copy(later):
                 return later
-        # By half at least if the pool must grow: each growth copies the whole pool (11 ms at
-        # 40 rows, measured), and a batch that needed one spare row soon needs more.
-        return self._spare_row(after=end, grow_by=max(1, len(self._holds) // 2))
+        return self._spare_row(after=end)
 
     def _last_copy(self, row: int) -> bool:
         """Is this row the only copy of a resident adapter? (A row whose adapter was evicted
@@ -331,17 +329,22 @@ class LoraStack:
         holds = self._holds[row]
         return holds > 0 and holds in self._slot_of.values() and self._holds.count(holds) == 1
 
-    def _spare_row(self, after: int, grow_by: int = 1) -> int:
+    def _spare_row(self, after: int, *, exact: bool = False) -> int:
         """A row at or after `after` that nothing needs: free, zeros or a second copy, the
-        last such (the first rows are the batch's); else the pool grows by `grow_by` rows (a
-        loaded adapter takes exactly one: the pool holds resident adapters, nothing more)."""
+        last such (the first rows are the batch's); else a new one (see _grow for `exact`)."""
         for other in reversed(range(after, len(self._holds))):
             if not self._last_copy(other):
                 return other
-        self._grow(grow_by)
+        self._grow(1, exact=exact)
         return len(self._holds) - 1
 
-    def _grow(self, rows: int) -> None:
+    def _grow(self, rows: int, *, exact: bool = False) -> None:
+        """Add `rows` rows, or half the pool if that is more: each growth copies the whole
+        pool (11 ms at 40 rows, measured), and a batch that needed more rows soon needs more.
+        A loaded adapter takes exactly its row (`exact`): the pool holds the resident
+        adapters and nothing more, until a batch needs extra rows."""
+        if not exact:
+            rows = max(rows, len(self._holds) // 2)
         pool = self._pool.new_zeros(self._pool.shape[0] + rows, self._pool.shape[1])
         pool[: self._pool.shape[0]] = self._pool
         self._pool = pool
