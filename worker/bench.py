@@ -377,6 +377,7 @@ def warm_engine(config, adapters: list[str]) -> Engine:
     no round pays for reading adapters or for growing the pool of adapter rows."""
     engine = Engine(config)
     full_batch = [adapters[i % len(adapters)] for i in range(config.max_batch)]
+    # Two tokens: the second comes from a decode step that runs the whole batch at once.
     for last in ask_together(engine, full_batch, "Hello", SamplingParams(max_new_tokens=2)):
         if isinstance(last, ErrorEvent):
             engine.close()
@@ -523,7 +524,9 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_arguments(parser, stream_interval_ms: int = 50) -> None:
+def add_arguments(parser, stream_interval_ms: int) -> None:
+    """The command's options; users read their stream every `stream_interval_ms` by default
+    (the caller passes LORALAND_STREAM_INTERVAL_MS: this module reads no settings)."""
     parser.add_argument("--users", type=int_list, default=[1, 8, 32, 100])
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
