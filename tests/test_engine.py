@@ -152,6 +152,29 @@ def test_an_answer_cut_inside_a_character_ends_in_a_replacement_character(engine
     assert detok.flush() == "\ufffd"  # ...and the end shows them as what they are
 
 
+def test_each_token_event_counts_the_tokens_its_text_completes(engine, demo_config):
+    # A long stop sequence that never comes: the filter holds back 9 characters, so the
+    # first tokens' text waits and comes out with a later token's.
+    params = SamplingParams(max_new_tokens=24, ignore_eos=True, stop=("\u2603" * 10,))
+    handle = engine.submit(GenerationRequest(prompt_for(demo_config, "webnlg"), None, params))
+    events = list(handle.events())
+    done, counts = events[-1], [e.tokens for e in events if isinstance(e, TokenEvent)]
+    # Replay the same tokens through the same filters: a new event at each text.
+    detok, stops = IncrementalDetokenizer(engine.tokenizer), StopSequenceFilter(params.stop)
+    expected, pending = [], 0
+    for token in done.token_ids:
+        pending += 1
+        if stops.feed(detok.push(token)):
+            expected.append(pending)
+            pending = 0
+    for text in (stops.feed(detok.flush()), stops.finish()):  # as the engine finishes
+        if text:
+            expected.append(pending)
+            pending = 0
+    assert counts == expected and max(counts) > 1
+    assert sum(counts) + pending == done.completion_tokens == 24
+
+
 def test_stop_sequences_cut_the_text_and_hold_back_partial_matches():
     stops = StopSequenceFilter(("###",))
     shown = [stops.feed(t) for t in ["The answer", " is 4", "\n#", "#", "# Next"]]
