@@ -245,3 +245,18 @@ def test_the_pool_holds_the_adapters_and_a_row_only_for_a_row_without_one(
     # a base row next to adapter rows reads a row of zeros
     stack.gather(torch.tensor([slots[0], 0, slots[1]]))
     assert stack.held_bytes() == {"adapters": 2 * size, "extra_rows": size}
+
+
+def test_a_stack_that_keys_q_k_and_v_apart_is_refused(new_engine, adapter_dir):
+    # BatchedForward asks the stack for each layer's q, k and v together; a stack made
+    # without those groups would find none and silently add no LoRA to them.
+    from worker.engine.batch import BatchedForward, shared_inputs
+    from worker.engine.lora import LoraStack
+
+    model = new_engine(adapter_dir).model
+    with pytest.raises(ValueError, match="shared_inputs"):
+        BatchedForward(model, LoraStack(model, 2, device="cpu", dtype=torch.float32))
+    groups = shared_inputs(model)
+    stack = LoraStack(model, 2, device="cpu", dtype=torch.float32, shared_inputs=groups)
+    key = stack.group_of("model.layers.0.self_attn.k_proj")
+    assert BatchedForward(model, stack).groups[0].qkv == key

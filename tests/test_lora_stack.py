@@ -4,8 +4,9 @@ A seeded random walk loads adapters of mixed ranks and modules into few slots (s
 reused, the layout grows and adapters move between rows of the pool), and gathers random
 mixes of rows, some without an adapter, some sharing one, at random first rows (as prefills
 do); every step's output must equal base + x·Aᵀ·(B·scaling)ᵀ computed straight from each
-row's adapter. The pool holds each resident adapter once, plus a copy only for a second row
-that shares one."""
+row's adapter, also for two modules that read one input and take their A's in one matmul
+(an adapter may target either, both or neither). The pool holds each resident adapter
+once, plus a copy only for a second row that shares one."""
 
 import random
 
@@ -15,7 +16,9 @@ import torch
 from worker.engine import GenerationError
 from worker.engine.lora import LoraAdapter, LoraLayer, LoraStack
 
-SHAPES = [(6, 5), (4, 7), (3, 3)]  # (in_features, out_features) of three linear layers
+SHAPES = [(6, 5), (6, 7), (3, 3)]  # (in_features, out_features) of three linear layers
+SHARED = [("l0", "l1")]  # l0 and l1 read one input, as a layer's q, k and v do
+GROUPS = [("l0", "l1"), ("l2",)]
 MAX_ROWS = 6
 
 
@@ -46,7 +49,7 @@ def expected(adapter: LoraAdapter | None, name: str, x, base):
 def test_every_step_of_a_random_walk_equals_lora_by_definition():
     torch.manual_seed(0)
     rnd = random.Random(0)
-    stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32)
+    stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32, shared_inputs=SHARED)
     adapter_in = {}  # slot -> the adapter loaded there last
     for step in range(600):
         if rnd.random() < 0.2 and stack.has_room():
@@ -57,13 +60,16 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition():
         first_row = rnd.randint(0, MAX_ROWS - rows)
         slots = [rnd.choice([*resident, 0]) for _ in range(rows)]
         gathered = stack.gather(torch.tensor(slots), first_row)
-        for index, (fan_in, fan_out) in enumerate(SHAPES):
-            name = f"l{index}"
-            x, base = torch.randn(rows, 2, fan_in), torch.randn(rows, 2, fan_out)
-            out = LoraStack.apply(name, x, base.clone(), gathered)
-            for row, slot in enumerate(slots):
-                want = expected(adapter_in.get(slot) if slot else None, name, x[row], base[row])
-                assert torch.allclose(out[row], want, atol=1e-4), (step, name, slots, first_row)
+        for group in GROUPS:
+            x = torch.randn(rows, 2, SHAPES[int(group[0][1:])][0])
+            bases = [torch.randn(rows, 2, SHAPES[int(name[1:])][1]) for name in group]
+            outs = [base.clone() for base in bases]
+            LoraStack.apply(group, x, outs, gathered)
+            for name, base, out in zip(group, bases, outs, strict=True):
+                for row, slot in enumerate(slots):
+                    adapter = adapter_in.get(slot) if slot else None
+                    want = expected(adapter, name, x[row], base[row])
+                    assert torch.allclose(out[row], want, atol=1e-4), (step, name, slots, first_row)
     assert stack.rank == 4  # the layout grew to the largest rank on the way
 
 

@@ -10,8 +10,9 @@ batch sit at its own position, own its own cache slot and use its own adapter:
   decode step attends over a view of the first n slots: no per-step gather of the caches.
 - `LoraStack` (lora.py) keeps every resident adapter's A and B in one flat row of a pool;
   batch row i reads pool row first_row + i (an adapter is moved there when the row's adapter
-  changes, not at every step), and a step applies them with two batched matmuls per module
-  (the BGMV scheme of Punica and LoRAX), so there is no Python loop over adapters.
+  changes, not at every step), and a step applies them with batched matmuls (the BGMV
+  scheme of Punica and LoRAX): one x·Aᵀ for all the modules that read x (q, k and v; gate
+  and up), then one ·Bᵀ per module, so there is no Python loop over adapters.
 """
 
 from dataclasses import dataclass
@@ -85,6 +86,34 @@ class KVCache:
                 layer[target, :, :length] = layer[source, :, :length]
 
 
+@dataclass(frozen=True)
+class _LayerGroups:
+    """A layer's linear layers by input, named as LoraStack knows them."""
+
+    qkv: tuple[str, ...]
+    o: tuple[str, ...]
+    gate_up: tuple[str, ...]
+    down: tuple[str, ...]
+
+    @classmethod
+    def of(cls, index: int) -> "_LayerGroups":
+        layer = f"model.layers.{index}"
+        attn, mlp = f"{layer}.self_attn", f"{layer}.mlp"
+        return cls(
+            qkv=(f"{attn}.q_proj", f"{attn}.k_proj", f"{attn}.v_proj"),
+            o=(f"{attn}.o_proj",),
+            gate_up=(f"{mlp}.gate_proj", f"{mlp}.up_proj"),
+            down=(f"{mlp}.down_proj",),
+        )
+
+
+def shared_inputs(model) -> list[tuple[str, ...]]:
+    """The linear layers that read one input: each layer's q, k and v, and its gate and up.
+    `LoraStack` applies their LoRA A's in one matmul."""
+    layers = [_LayerGroups.of(index) for index in range(len(model.model.layers))]
+    return [group for layer in layers for group in (layer.qkv, layer.gate_up)]
+
+
 class BatchedForward:
     def __init__(self, model, lora: LoraStack):
         config = model.config
@@ -94,7 +123,10 @@ class BatchedForward:
         self.kv_heads = config.num_key_value_heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.num_heads
         self.act = F.silu if config.hidden_act == "silu" else getattr(F, config.hidden_act)
-        self.prefix = "model.layers"
+        self.groups = [_LayerGroups.of(index) for index in range(len(self.layers))]
+        if any(lora.group_of(name) != group for group in shared_inputs(model) for name in group):
+            # else the stack keys q, k and v apart, `apply` finds no group, adds no LoRA
+            raise ValueError("The LoraStack must be made with shared_inputs=shared_inputs(model).")
 
     def new_cache(self, slots: int, max_len: int) -> KVCache:
         weight = self.model.lm_head.weight
@@ -121,27 +153,26 @@ class BatchedForward:
         lora = self.lora.gather(rows.adapter_slots, rows.first_row)
         step = _Pass(rows, cache, cos, sin, causal_mask(positions), lora)
         for index, layer in enumerate(self.layers):
-            name = f"{self.prefix}.{index}"
+            groups = self.groups[index]
             normed = layer.input_layernorm(hidden)
-            hidden = hidden + self._attention(
-                layer.self_attn, f"{name}.self_attn", index, normed, step
-            )
+            hidden = hidden + self._attention(layer.self_attn, groups, index, normed, step)
             normed = layer.post_attention_layernorm(hidden)
-            hidden = hidden + self._mlp(layer.mlp, f"{name}.mlp", normed, step.lora)
+            hidden = hidden + self._mlp(layer.mlp, groups, normed, step.lora)
         if last is None:
             picked = hidden[:, -1]
         else:
             picked = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
         return self.model.lm_head(self.model.model.norm(picked))
 
-    def _linear(self, module, name: str, x: torch.Tensor, lora) -> torch.Tensor:
-        return self.lora.apply(name, x, module(x), lora)
+    def _project(self, modules: tuple, group: tuple[str, ...], x: torch.Tensor, lora) -> list:
+        """Each module's output for x, with each row's LoRA added."""
+        outs = [module(x) for module in modules]
+        self.lora.apply(group, x, outs, lora)
+        return outs
 
-    def _attention(self, attn, name: str, index: int, x: torch.Tensor, step: "_Pass"):
+    def _attention(self, attn, groups: _LayerGroups, index: int, x: torch.Tensor, step: "_Pass"):
         batch, length, _ = x.shape
-        q = self._linear(attn.q_proj, f"{name}.q_proj", x, step.lora)
-        k = self._linear(attn.k_proj, f"{name}.k_proj", x, step.lora)
-        v = self._linear(attn.v_proj, f"{name}.v_proj", x, step.lora)
+        q, k, v = self._project((attn.q_proj, attn.k_proj, attn.v_proj), groups.qkv, x, step.lora)
         q = q.view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
         k = k.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
         v = v.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
@@ -149,12 +180,11 @@ class BatchedForward:
         keys, values = store(step.cache, index, step.rows, k, v, step.mask.shape[-1])
         out = F.scaled_dot_product_attention(q, keys, values, attn_mask=step.mask, enable_gqa=True)
         out = out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim)
-        return self._linear(attn.o_proj, f"{name}.o_proj", out, step.lora)
+        return self._project((attn.o_proj,), groups.o, out, step.lora)[0]
 
-    def _mlp(self, mlp, name: str, x: torch.Tensor, lora) -> torch.Tensor:
-        gate = self._linear(mlp.gate_proj, f"{name}.gate_proj", x, lora)
-        up = self._linear(mlp.up_proj, f"{name}.up_proj", x, lora)
-        return self._linear(mlp.down_proj, f"{name}.down_proj", self.act(gate) * up, lora)
+    def _mlp(self, mlp, groups: _LayerGroups, x: torch.Tensor, lora) -> torch.Tensor:
+        gate, up = self._project((mlp.gate_proj, mlp.up_proj), groups.gate_up, x, lora)
+        return self._project((mlp.down_proj,), groups.down, self.act(gate) * up, lora)[0]
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .adapters import AdapterStore
-from .batch import BatchedForward, Rows
+from .batch import BatchedForward, Rows, shared_inputs
 from .config import EngineConfig, GenerationRequest
 from .detokenize import IncrementalDetokenizer
 from .errors import GenerationError
@@ -179,6 +179,7 @@ class Engine:
             config.max_active_adapters,
             device=config.device,
             dtype=torch_dtype(config.dtype),
+            shared_inputs=shared_inputs(self.model),
         )
         self.forward = BatchedForward(self.model, self.lora)
         # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
