@@ -59,7 +59,7 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition():
         rows = rnd.randint(1, MAX_ROWS)
         first_row = rnd.randint(0, MAX_ROWS - rows)
         slots = [rnd.choice([*resident, 0]) for _ in range(rows)]
-        gathered = stack.gather(torch.tensor(slots), first_row)
+        gathered = stack.gather(slots, first_row)
         for group in GROUPS:
             x = torch.randn(rows, 2, SHAPES[int(group[0][1:])][0])
             bases = [torch.randn(rows, 2, SHAPES[int(name[1:])][1]) for name in group]
@@ -109,21 +109,21 @@ def moves_made(stack: LoraStack, monkeypatch) -> list:
 def test_rows_of_distinct_adapters_need_no_memory_beyond_the_adapters(monkeypatch):
     stack, (a, b, c) = loaded_stack(3)
     held = stack.held_bytes()
-    stack.gather(torch.tensor([c, a, b]))
-    stack.gather(torch.tensor([b, c]))
+    stack.gather([c, a, b])
+    stack.gather([b, c])
     assert stack.held_bytes() == held and held["extra_rows"] == 0
     # a second row with the same adapter costs one copy, kept for the next steps
-    stack.gather(torch.tensor([a, b, a]))
+    stack.gather([a, b, a])
     assert stack.held_bytes()["extra_rows"] == held["adapters"] // 3
     moves = moves_made(stack, monkeypatch)
-    stack.gather(torch.tensor([a, b, a]))
+    stack.gather([a, b, a])
     assert moves == []
 
 
 def test_a_prefill_leaves_the_decoding_rows_where_they_are(monkeypatch):
     stack, (a, b, c, d) = loaded_stack(4)
-    stack.gather(torch.tensor([c, a]))  # decoding rows 0 and 1
-    stack.gather(torch.tensor([a, d]), 2)  # two prompts prefilled for rows 2 and 3
+    stack.gather([c, a])  # decoding rows 0 and 1
+    stack.gather([a, d], 2)  # two prompts prefilled for rows 2 and 3
     moves = moves_made(stack, monkeypatch)
-    stack.gather(torch.tensor([c, a, a, d]))  # they have joined: nothing moves
+    stack.gather([c, a, a, d])  # they have joined: nothing moves
     assert moves == []

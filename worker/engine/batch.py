@@ -30,7 +30,9 @@ class Rows:
 
     first_slot: int
     positions: torch.Tensor  # (B,) absolute position of each row's first new token
-    adapter_slots: torch.Tensor  # (B,) LoraStack slot of each row (0: the base, no LoRA)
+    # LoraStack slot of each row (0: the base, no LoRA); a list, as LoraStack keeps its rows'
+    # bookkeeping in Python and the slots never reach the device
+    adapter_slots: list[int]
     first_row: int = 0  # the decoding row the first of these holds, or will hold once prefilled
 
     @property

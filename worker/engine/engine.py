@@ -460,7 +460,7 @@ class Engine:
             state.handle.put(ErrorEvent("ENGINE_ERROR", message))
 
     def _rows(self, first_slot: int, positions, adapter_slots, first_row: int = 0) -> Rows:
-        return Rows(first_slot, self._tensor(positions), self._tensor(adapter_slots), first_row)
+        return Rows(first_slot, self._tensor(positions), adapter_slots, first_row)
 
     def _tensor(self, values) -> torch.Tensor:
         return torch.tensor(values, dtype=torch.long, device=self.config.device)

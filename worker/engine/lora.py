@@ -117,6 +117,52 @@ class _Block:
 ZERO = 0  # a pool row of zeros: what a row without an adapter reads (also "no adapter" slot)
 FREE = -1  # a pool row whose contents mean nothing
 SWAP_PIECE = 32768  # elements moved at a time when two pool rows swap on the CPU (see _swap)
+# A pass reads each adapter once, its rows grouped (see Grouping), when it has at least this
+# many rows per adapter and the groups' padding stays within this many times its rows.
+# Measured on the demo model, decode steps against the base model: 100 rows over 24
+# adapters 0.86x grouped, 0.77x reading a row each; 64 rows over 21 adapters 0.81x / 0.79x;
+# 32 rows over 20 adapters 0.76x / 0.83x; 32 rows over 16 (Zipf), padded to 128, 0.77x / 0.81x.
+GROUP_ROWS_PER_ADAPTER = 3
+GROUP_MAX_PADDING = 3
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The rows of a pass grouped by adapter, SGMV style (Punica, S-LoRA): group g reads the
+    pass's g-th adapter, its rows are positions g * most .. g * most + count - 1 of the
+    grouped batch, and the positions after them are padding. One matmul per module then reads
+    each adapter once however many rows use it, where a row each reads it once per row."""
+
+    rows: torch.Tensor  # (groups * most,) the batch row at each position (padding: row 0)
+    real: torch.Tensor  # (groups, most, 1, 1): 1 at a position that holds a row, 0 at padding
+    groups: int
+    most: int  # rows of the largest group
+
+    @classmethod
+    def of(cls, slots: list[int], order: list[int], device) -> "Grouping":
+        most = max(slots.count(slot) for slot in order)
+        rows, real = [0] * (len(order) * most), [0.0] * (len(order) * most)
+        filled = dict.fromkeys(order, 0)
+        for row, slot in enumerate(slots):
+            if slot:
+                position = order.index(slot) * most + filled[slot]
+                rows[position], real[position] = row, 1.0
+                filled[slot] += 1
+        return cls(
+            rows=torch.tensor(rows, device=device),
+            real=torch.tensor(real, device=device).view(len(order), most, 1, 1),
+            groups=len(order),
+            most=most,
+        )
+
+
+@dataclass(frozen=True)
+class LoraPass:
+    """What one forward pass reads: per input group, the pool rows' views (_group_views), and
+    how its rows are grouped, if they are."""
+
+    views: dict
+    grouping: Grouping | None = None
 
 
 class LoraStack:
@@ -288,7 +334,7 @@ class LoraStack:
         return b.view(*weights.shape[:-1], rank, block.out_features)
 
     # --- the forward pass -----------------------------------------------------------------
-    def gather(self, adapter_slots: torch.Tensor, first_row: int = 0):
+    def gather(self, slots: list[int], first_row: int = 0):
         """Each row's Aᵀ and Bᵀ for every module, or None when no row has LoRA.
 
         Batch row i reads pool row first_row + i, so each row's adapter is moved (or, for a
@@ -302,17 +348,52 @@ class LoraStack:
         the decoding rows before it. Rows that all share one adapter read its row wherever it
         is (so a prefill of one adapter places nothing; its row is placed when it decodes).
         """
-        slots = adapter_slots.tolist()
         if not any(slots):
             return None
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, nothing moves
-            return self._module_views(self._holds.index(slots[0]))
+            return LoraPass(self._module_views(self._holds.index(slots[0])))
+        adapters = list(dict.fromkeys(slot for slot in slots if slot))
+        if self._worth_grouping(slots, adapters):
+            return self._grouped(slots, adapters, first_row)
+        self._place_all(slots, first_row)
+        return LoraPass(self._module_views(slice(first_row, first_row + len(slots))))
+
+    @staticmethod
+    def _worth_grouping(slots: list[int], adapters: list[int]) -> bool:
+        if len(slots) < GROUP_ROWS_PER_ADAPTER * len(adapters):
+            return False
+        padded = len(adapters) * max(slots.count(slot) for slot in adapters)
+        return padded <= GROUP_MAX_PADDING * len(slots)
+
+    def _grouped(self, slots: list[int], adapters: list[int], first_row: int) -> LoraPass:
+        """Each adapter of the pass once, in pool rows first_row.., and the rows grouped."""
+        order = self._group_order(adapters, first_row)
+        self._place_all(order, first_row)
+        views = self._module_views(slice(first_row, first_row + len(order)))
+        return LoraPass(views, Grouping.of(slots, order, self._pool.device))
+
+    def _group_order(self, adapters: list[int], first_row: int) -> list[int]:
+        """The pass's adapters in an order that leaves those already in the rows from
+        first_row on where they are (so that steps with the same adapters move nothing)."""
+        order: list[int | None] = [None] * len(adapters)
+        others = []
+        for slot in adapters:
+            rows = range(first_row, min(first_row + len(adapters), len(self._holds)))
+            here = [row - first_row for row in rows if self._holds[row] == slot]
+            if here and order[here[0]] is None:
+                order[here[0]] = slot
+            else:
+                others.append(slot)
+        rest = iter(others)
+        return [slot if slot is not None else next(rest) for slot in order]
+
+    def _place_all(self, slots: list[int], first_row: int) -> None:
+        """Pool row first_row + i holds slots[i], for every i."""
         end = first_row + len(slots)
         if end > len(self._holds):
             self._grow(end - len(self._holds))
         for row, slot in enumerate(slots, start=first_row):
             self._place(slot, row, first_row, slots)
-        return self._module_views(slice(first_row, end))
 
     def _place(self, slot: int, row: int, first_row: int, slots: list[int]) -> None:
         """Make pool row `row` hold `slot` (ZERO: zeros), keeping every resident adapter and
@@ -416,16 +497,18 @@ class LoraStack:
         return views
 
     @staticmethod
-    def apply(group: tuple[str, ...], x: torch.Tensor, outs: list, gathered) -> None:
+    def apply(group: tuple[str, ...], x: torch.Tensor, outs: list, lora: LoraPass | None):
         """Add x·Aᵀ·Bᵀ (scaling folded into B) to the base outputs `outs` of the modules in
         `group`, which all read x, for each row with its own A and B; in place.
 
         One matmul gives every member's x·Aᵀ (measured at 32 rows over 25 adapters: a decode
         step 0.2 ms faster than one per module, and exact)."""
-        entry = gathered.get(group) if gathered else None
+        entry = lora.views.get(group) if lora else None
         if entry is None:
             return
         a, members = entry
+        if lora.grouping is not None:
+            return apply_grouped(lora.grouping, x, outs, a, members)
         h = x @ a if a.dim() == 2 else torch.bmm(x, a)  # bmm: matmul's checks cost ~25 µs
         # Added in place: a prefill's outputs are megabytes, and every fresh tensor of that
         # size costs page faults (measured: the separate add took as long as the matmul).
@@ -435,3 +518,15 @@ class LoraStack:
                 out.view(-1, b.shape[1]).addmm_(h.view(-1, h.shape[-1])[:, columns], b)
             else:
                 outs[index].baddbmm_(h[..., columns], b)
+
+
+def apply_grouped(grouping: Grouping, x: torch.Tensor, outs: list, a, members) -> None:
+    """LoraStack.apply for grouped rows: x's rows gathered into their adapters' groups, two
+    matmuls per group, and each row's result added back to its own output row."""
+    length, fan_in = x.shape[1:]
+    grouped = x.index_select(0, grouping.rows).view(grouping.groups, -1, fan_in)
+    h = torch.bmm(grouped, a)  # (groups, most * length, members * rank)
+    h.view(grouping.groups, grouping.most, length, -1).mul_(grouping.real)  # padding adds 0
+    for index, columns, b in members:
+        y = torch.bmm(h[..., columns], b)
+        outs[index].index_add_(0, grouping.rows, y.view(-1, length, b.shape[-1]))
