@@ -7,7 +7,7 @@ add the same term per row of a batch (batch.py), so one base model serves any mi
 
 import json
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,14 +140,15 @@ class Grouping:
 
     @classmethod
     def of(cls, slots: list[int], order: list[int], device) -> "Grouping":
-        most = max(slots.count(slot) for slot in order)
+        """`order`: the pass's adapters, group by group."""
+        counts = Counter(slots)
+        most = max(counts[slot] for slot in order)
         rows, real = [0] * (len(order) * most), [0.0] * (len(order) * most)
-        filled = dict.fromkeys(order, 0)
+        free = {slot: group * most for group, slot in enumerate(order)}  # next free position
         for row, slot in enumerate(slots):
             if slot:
-                position = order.index(slot) * most + filled[slot]
-                rows[position], real[position] = row, 1.0
-                filled[slot] += 1
+                rows[free[slot]], real[free[slot]] = row, 1.0
+                free[slot] += 1
         return cls(
             rows=torch.tensor(rows, device=device),
             real=torch.tensor(real, device=device).view(len(order), most, 1, 1),
@@ -362,7 +363,8 @@ class LoraStack:
     def _worth_grouping(slots: list[int], adapters: list[int]) -> bool:
         if len(slots) < GROUP_ROWS_PER_ADAPTER * len(adapters):
             return False
-        padded = len(adapters) * max(slots.count(slot) for slot in adapters)
+        counts = Counter(slots)
+        padded = len(adapters) * max(counts[slot] for slot in adapters)
         return padded <= GROUP_MAX_PADDING * len(slots)
 
     def _grouped(self, slots: list[int], adapters: list[int], first_row: int) -> LoraPass:
@@ -376,12 +378,12 @@ class LoraStack:
         """The pass's adapters in an order that leaves those already in the rows from
         first_row on where they are (so that steps with the same adapters move nothing)."""
         order: list[int | None] = [None] * len(adapters)
+        rows = range(first_row, min(first_row + len(adapters), len(self._holds)))
+        place = {self._holds[row]: row - first_row for row in reversed(rows)}  # the first
         others = []
         for slot in adapters:
-            rows = range(first_row, min(first_row + len(adapters), len(self._holds)))
-            here = [row - first_row for row in rows if self._holds[row] == slot]
-            if here and order[here[0]] is None:
-                order[here[0]] = slot
+            if slot in place:
+                order[place[slot]] = slot
             else:
                 others.append(slot)
         rest = iter(others)
