@@ -181,7 +181,9 @@ class LoraStack:
     row i of a forward pass reads pool row first_row + i (see `gather`): adapters are moved to
     the rows that use them, so the pool holds each resident adapter once, plus a copy for each
     further row that shares an adapter (or a row of zeros for a row without one, next to rows
-    with one). Rows an evicted adapter leaves are reused; the pool never shrinks.
+    with one). A pass with many rows per adapter reads each adapter once instead, its rows
+    grouped by adapter (`Grouping`). Rows an evicted adapter leaves are reused; the pool
+    never shrinks.
     """
 
     def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype, shared_inputs=()):
@@ -335,8 +337,8 @@ class LoraStack:
         return b.view(*weights.shape[:-1], rank, block.out_features)
 
     # --- the forward pass -----------------------------------------------------------------
-    def gather(self, slots: list[int], first_row: int = 0):
-        """Each row's Aᵀ and Bᵀ for every module, or None when no row has LoRA.
+    def gather(self, slots: list[int], first_row: int = 0) -> LoraPass | None:
+        """What a pass whose rows use adapter `slots` reads, or None when no row has LoRA.
 
         Batch row i reads pool row first_row + i, so each row's adapter is moved (or, for a
         second row that uses it, copied) into that row first. Rows keep their adapters
@@ -348,6 +350,8 @@ class LoraStack:
         batch, so its adapters are placed once, where they will decode, without disturbing
         the decoding rows before it. Rows that all share one adapter read its row wherever it
         is (so a prefill of one adapter places nothing; its row is placed when it decodes).
+        A pass with GROUP_ROWS_PER_ADAPTER rows per adapter or more has its adapters placed
+        once each, in rows first_row.., and its rows grouped (see Grouping).
         """
         if not any(slots):
             return None
