@@ -122,19 +122,19 @@ def test_rows_grouped_by_adapter_equal_peft(
     demo_config, adapter_dir, names, peft_answers, new_engine, monkeypatch
 ):
     # Three rows per adapter, as at 100 users over 25 adapters: the pass reads each adapter
-    # once, its rows grouped (LoraStack._grouped), and every row still equals PEFT.
+    # once, its rows grouped (LoraStack._by_adapter), and every row still equals PEFT.
     engine = new_engine(adapter_dir)
     for _, handle in submit_all(engine, demo_config, names):  # every adapter resident
         collect(handle)
-    grouped, real = [], engine.lora._grouped
+    grouped, real = [], engine.lora._by_adapter
 
     def spy(slots, adapters, first_row):
         grouped.append((len(slots), len(adapters)))
         return real(slots, adapters, first_row)
 
-    monkeypatch.setattr(engine.lora, "_grouped", spy)
+    monkeypatch.setattr(engine.lora, "_by_adapter", spy)
     results = [(name, collect(h)[1]) for name, h in submit_all(engine, demo_config, names * 3)]
-    assert max(adapters for _, adapters in grouped) >= len(names) - 1  # most of it, grouped
+    assert grouped and max(adapters for _, adapters in grouped) >= len(names) - 1  # most, too
     for name, done in results:
         assert isinstance(done, DoneEvent), done
         assert done.token_ids == peft_answers[name], name

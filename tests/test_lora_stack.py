@@ -46,10 +46,11 @@ def expected(adapter: LoraAdapter | None, name: str, x, base):
     return base + x @ layer.a.T @ (layer.b * layer.scaling).T
 
 
-def test_every_step_of_a_random_walk_equals_lora_by_definition():
+def test_every_step_of_a_random_walk_equals_lora_by_definition(monkeypatch):
     torch.manual_seed(0)
     rnd = random.Random(0)
     stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32, shared_inputs=SHARED)
+    by_adapter = moves_made(stack, monkeypatch, methods=("_by_adapter",))
     adapter_in = {}  # slot -> the adapter loaded there last
     for step in range(600):
         if rnd.random() < 0.2 and stack.has_room():
@@ -59,7 +60,7 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition():
         rows = rnd.randint(1, MAX_ROWS)
         first_row = rnd.randint(0, MAX_ROWS - rows)
         slots = [rnd.choice([*resident, 0]) for _ in range(rows)]
-        gathered = stack.gather(slots, first_row)
+        gathered = stack.gather(slots, first_row, one_token=rnd.random() < 0.5)
         for group in GROUPS:
             x = torch.randn(rows, 2, SHAPES[int(group[0][1:])][0])
             bases = [torch.randn(rows, 2, SHAPES[int(name[1:])][1]) for name in group]
@@ -71,6 +72,7 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition():
                     want = expected(adapter, name, x[row], base[row])
                     assert torch.allclose(out[row], want, atol=1e-4), (step, name, slots, first_row)
     assert stack.rank == 4  # the layout grew to the largest rank on the way
+    assert len(by_adapter) > 30  # passes with its rows grouped by adapter, too
 
 
 def test_an_adapter_whose_a_and_b_ranks_differ_is_refused_before_anything_changes():
@@ -88,8 +90,9 @@ def loaded_stack(count: int) -> tuple[LoraStack, list[int]]:
     return stack, [stack.load(random_adapter(f"a{i}", rnd)) for i in range(count)]
 
 
-def moves_made(stack: LoraStack, monkeypatch) -> list:
-    """Every later write to the pool's rows: a swap of two rows or a copy into one."""
+def moves_made(stack: LoraStack, monkeypatch, methods=("_swap", "_copy")) -> list:
+    """Every later write to the pool's rows: a swap of two rows or a copy into one (or every
+    later call of other `methods`)."""
     moves = []
 
     def recorded(method: str):
@@ -101,7 +104,7 @@ def moves_made(stack: LoraStack, monkeypatch) -> list:
 
         return record
 
-    for method in ("_swap", "_copy"):
+    for method in methods:
         monkeypatch.setattr(stack, method, recorded(method))
     return moves
 
@@ -127,3 +130,16 @@ def test_a_prefill_leaves_the_decoding_rows_where_they_are(monkeypatch):
     moves = moves_made(stack, monkeypatch)
     stack.gather([c, a, a, d])  # they have joined: nothing moves
     assert moves == []
+
+
+def test_decode_steps_by_adapter_move_nothing_while_the_adapters_stay(monkeypatch):
+    stack, (a, b, c) = loaded_stack(3)
+    held = stack.held_bytes()
+    stack.gather([b, a])  # a pool row each: b in row 0, a in row 1
+    stack.gather([c, c, c], 2)  # a prefill of one adapter, for rows 2..
+    moves = moves_made(stack, monkeypatch)
+    stack.gather([a, a, a, b, 0, b, b], one_token=True)  # 3 rows per adapter: each read once
+    stack.gather([b, b, a, a, 0, b, a], one_token=True)  # rows left, joined, moved
+    assert moves == [] and stack.held_bytes() == held  # and no copies: each adapter once
+    stack.gather([c, a, c, c, a, a], one_token=True)  # c comes in where b was
+    assert [method for method, _ in moves] == ["_swap"]

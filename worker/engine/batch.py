@@ -12,7 +12,9 @@ batch sit at its own position, own its own cache slot and use its own adapter:
   batch row i reads pool row first_row + i (an adapter is moved there when the row's adapter
   changes, not at every step), and a step applies them with batched matmuls (the BGMV
   scheme of Punica and LoRAX): one x·Aᵀ for all the modules that read x (q, k and v; gate
-  and up), then one ·Bᵀ per module, so there is no Python loop over adapters.
+  and up), then one ·Bᵀ per module, so there is no Python loop over adapters. A decode step
+  with many rows per adapter reads each adapter once instead, its rows grouped by adapter
+  (SGMV style; `ByAdapter` in lora.py).
 """
 
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .lora import LoraStack
+from .lora import LoraPass, LoraStack
 
 
 @dataclass
@@ -49,7 +51,7 @@ class _Pass:
     cos: torch.Tensor
     sin: torch.Tensor
     mask: torch.Tensor
-    lora: dict | None
+    lora: LoraPass | None
 
 
 class KVCache:
@@ -126,9 +128,13 @@ class BatchedForward:
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.num_heads
         self.act = F.silu if config.hidden_act == "silu" else getattr(F, config.hidden_act)
         self.groups = [_LayerGroups.of(index) for index in range(len(self.layers))]
-        if any(lora.group_of(name) != group for group in shared_inputs(model) for name in group):
+        if any(lora.group_of(name) != group for group in self._all_groups() for name in group):
             # else the stack keys q, k and v apart, `apply` finds no group, adds no LoRA
             raise ValueError("The LoraStack must be made with shared_inputs=shared_inputs(model).")
+
+    def _all_groups(self):
+        for layer in self.groups:
+            yield from (layer.qkv, layer.o, layer.gate_up, layer.down)
 
     def new_cache(self, slots: int, max_len: int) -> KVCache:
         weight = self.model.lm_head.weight
@@ -152,7 +158,7 @@ class BatchedForward:
         positions = rows.positions[:, None] + torch.arange(tokens.shape[1], device=tokens.device)
         hidden = self.model.model.embed_tokens(tokens)
         cos, sin = self.model.model.rotary_emb(hidden, positions)
-        lora = self.lora.gather(rows.adapter_slots, rows.first_row)
+        lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=tokens.shape[1] == 1)
         step = _Pass(rows, cache, cos, sin, causal_mask(positions), lora)
         for index, layer in enumerate(self.layers):
             groups = self.groups[index]

@@ -117,8 +117,10 @@ class _Block:
 ZERO = 0  # a pool row of zeros: what a row without an adapter reads (also "no adapter" slot)
 FREE = -1  # a pool row whose contents mean nothing
 SWAP_PIECE = 32768  # elements moved at a time when two pool rows swap on the CPU (see _swap)
-# A pass reads each adapter once, its rows grouped (see Grouping), when it has at least this
-# many rows per adapter and the groups' padding stays within this many times its rows.
+# A decode pass reads each adapter once, its rows grouped by adapter (see ByAdapter), when it
+# has at least this many rows per adapter and the padding stays within this many times its
+# rows. Rows without an adapter count too: grouped, they read nothing; a row each, they read
+# a row of zeros.
 # Measured on the demo model, decode steps against the base model: 100 rows over 24
 # adapters 0.86x grouped, 0.77x reading a row each; 64 rows over 21 adapters 0.81x / 0.79x;
 # 32 rows over 20 adapters 0.76x / 0.83x; 32 rows over 16 (Zipf), padded to 128, 0.77x / 0.81x.
@@ -127,19 +129,19 @@ GROUP_MAX_PADDING = 3
 
 
 @dataclass(frozen=True)
-class Grouping:
-    """The rows of a pass grouped by adapter, SGMV style (Punica, S-LoRA): group g reads the
-    pass's g-th adapter, its rows are positions g * most .. g * most + count - 1 of the
-    grouped batch, and the positions after them are padding. One matmul per module then reads
-    each adapter once however many rows use it, where a row each reads it once per row."""
+class ByAdapter:
+    """The rows of a pass grouped by adapter, SGMV style (Punica, S-LoRA): the pass's g-th
+    adapter's rows are positions g * most .. g * most + count - 1 of a batch of
+    adapters * most positions, and the positions after them are padding. One matmul then
+    reads each adapter once however many rows use it, where a row each reads it per row."""
 
-    rows: torch.Tensor  # (groups * most,) the batch row at each position (padding: row 0)
-    real: torch.Tensor  # (groups, most, 1, 1): 1 at a position that holds a row, 0 at padding
-    groups: int
-    most: int  # rows of the largest group
+    rows: torch.Tensor  # (adapters * most,) the batch row at each position (padding: row 0)
+    real: torch.Tensor  # (adapters, most, 1, 1): 1 where a position holds a row, 0 at padding
+    adapters: int
+    most: int  # rows of the adapter that has the most
 
     @classmethod
-    def of(cls, slots: list[int], order: list[int], device) -> "Grouping":
+    def of(cls, slots: list[int], order: list[int], *, device, dtype) -> "ByAdapter":
         """`order`: the pass's adapters, group by group."""
         counts = Counter(slots)
         most = max(counts[slot] for slot in order)
@@ -151,8 +153,8 @@ class Grouping:
                 free[slot] += 1
         return cls(
             rows=torch.tensor(rows, device=device),
-            real=torch.tensor(real, device=device).view(len(order), most, 1, 1),
-            groups=len(order),
+            real=torch.tensor(real, device=device, dtype=dtype).view(len(order), most, 1, 1),
+            adapters=len(order),
             most=most,
         )
 
@@ -160,10 +162,10 @@ class Grouping:
 @dataclass(frozen=True)
 class LoraPass:
     """What one forward pass reads: per input group, the pool rows' views (_group_views), and
-    how its rows are grouped, if they are."""
+    the rows by adapter, when a pass reads each adapter once."""
 
     views: dict
-    grouping: Grouping | None = None
+    by_adapter: ByAdapter | None = None
 
 
 class LoraStack:
@@ -182,7 +184,7 @@ class LoraStack:
     the rows that use them, so the pool holds each resident adapter once, plus a copy for each
     further row that shares an adapter (or a row of zeros for a row without one, next to rows
     with one). A pass with many rows per adapter reads each adapter once instead, its rows
-    grouped by adapter (`Grouping`). Rows an evicted adapter leaves are reused; the pool
+    grouped by adapter (`ByAdapter`). Rows an evicted adapter leaves are reused; the pool
     never shrinks.
     """
 
@@ -337,7 +339,9 @@ class LoraStack:
         return b.view(*weights.shape[:-1], rank, block.out_features)
 
     # --- the forward pass -----------------------------------------------------------------
-    def gather(self, slots: list[int], first_row: int = 0) -> LoraPass | None:
+    def gather(
+        self, slots: list[int], first_row: int = 0, *, one_token: bool = False
+    ) -> LoraPass | None:
         """What a pass whose rows use adapter `slots` reads, or None when no row has LoRA.
 
         Batch row i reads pool row first_row + i, so each row's adapter is moved (or, for a
@@ -347,19 +351,21 @@ class LoraStack:
         at every step (measured: gathering 32 rows' weights at every step, even into a small
         buffer, made the LoRA part of a step 70 % slower). A prefill of several adapters
         passes `first_row`, the row its first request will hold when it joins the decoding
-        batch, so its adapters are placed once, where they will decode, without disturbing
-        the decoding rows before it. Rows that all share one adapter read its row wherever it
-        is (so a prefill of one adapter places nothing; its row is placed when it decodes).
-        A pass with GROUP_ROWS_PER_ADAPTER rows per adapter or more has its adapters placed
-        once each, in rows first_row.., and its rows grouped (see Grouping).
+        batch, so its adapters are placed once, where they will decode while the decoding
+        rows read a pool row each, without disturbing the decoding rows before it. Rows that
+        all share one adapter read its row wherever it is (so a prefill of one adapter
+        places nothing; its row is placed when it decodes).
+        A decode pass (`one_token` per row) with GROUP_ROWS_PER_ADAPTER rows per adapter or
+        more has its adapters placed once each, in rows first_row.., and its rows grouped by
+        adapter (see ByAdapter). A prefill's cost is its arithmetic, not reading adapters.
         """
         if not any(slots):
             return None
         if len(set(slots)) == 1:  # one adapter for every row: broadcast, nothing moves
             return LoraPass(self._module_views(self._holds.index(slots[0])))
         adapters = list(dict.fromkeys(slot for slot in slots if slot))
-        if self._worth_grouping(slots, adapters):
-            return self._grouped(slots, adapters, first_row)
+        if one_token and self._worth_grouping(slots, adapters):
+            return self._by_adapter(slots, adapters, first_row)
         self._place_all(slots, first_row)
         return LoraPass(self._module_views(slice(first_row, first_row + len(slots))))
 
@@ -371,14 +377,15 @@ class LoraStack:
         padded = len(adapters) * max(counts[slot] for slot in adapters)
         return padded <= GROUP_MAX_PADDING * len(slots)
 
-    def _grouped(self, slots: list[int], adapters: list[int], first_row: int) -> LoraPass:
-        """Each adapter of the pass once, in pool rows first_row.., and the rows grouped."""
-        order = self._group_order(adapters, first_row)
+    def _by_adapter(self, slots: list[int], adapters: list[int], first_row: int) -> LoraPass:
+        """Each adapter of the pass once, in pool rows first_row.., and the rows by adapter."""
+        order = self._adapter_order(adapters, first_row)
         self._place_all(order, first_row)
         views = self._module_views(slice(first_row, first_row + len(order)))
-        return LoraPass(views, Grouping.of(slots, order, self._pool.device))
+        by_adapter = ByAdapter.of(slots, order, device=self._pool.device, dtype=self.dtype)
+        return LoraPass(views, by_adapter)
 
-    def _group_order(self, adapters: list[int], first_row: int) -> list[int]:
+    def _adapter_order(self, adapters: list[int], first_row: int) -> list[int]:
         """The pass's adapters in an order that leaves those already in the rows from
         first_row on where they are (so that steps with the same adapters move nothing)."""
         order: list[int | None] = [None] * len(adapters)
@@ -493,6 +500,8 @@ class LoraStack:
         return self._view_cache[key]
 
     def _group_views(self, weights: torch.Tensor) -> dict:
+        """{input group: (its Aᵀ, ((member's index in the group, its columns, its Bᵀ), …))}
+        for the modules some loaded adapter targets."""
         views: dict[tuple, tuple] = {}
         for name, block in self._blocks.items():
             group, rank = self.group_of(name), self.rank
@@ -513,8 +522,9 @@ class LoraStack:
         if entry is None:
             return
         a, members = entry
-        if lora.grouping is not None:
-            return apply_grouped(lora.grouping, x, outs, a, members)
+        if lora.by_adapter is not None:
+            apply_by_adapter(lora.by_adapter, x, outs, a, members)
+            return
         h = x @ a if a.dim() == 2 else torch.bmm(x, a)  # bmm: matmul's checks cost ~25 µs
         # Added in place: a prefill's outputs are megabytes, and every fresh tensor of that
         # size costs page faults (measured: the separate add took as long as the matmul).
@@ -526,13 +536,14 @@ class LoraStack:
                 outs[index].baddbmm_(h[..., columns], b)
 
 
-def apply_grouped(grouping: Grouping, x: torch.Tensor, outs: list, a, members) -> None:
-    """LoraStack.apply for grouped rows: x's rows gathered into their adapters' groups, two
-    matmuls per group, and each row's result added back to its own output row."""
+def apply_by_adapter(rows: ByAdapter, x: torch.Tensor, outs: list, a, members) -> None:
+    """LoraStack.apply with the rows grouped by adapter: x's rows gathered into their
+    adapters' places, one matmul for the input's Aᵀ and one per member for its Bᵀ, each
+    reading every adapter once, and each row's result added back to its own output."""
     length, fan_in = x.shape[1:]
-    grouped = x.index_select(0, grouping.rows).view(grouping.groups, -1, fan_in)
-    h = torch.bmm(grouped, a)  # (groups, most * length, members * rank)
-    h.view(grouping.groups, grouping.most, length, -1).mul_(grouping.real)  # padding adds 0
+    grouped = x.index_select(0, rows.rows).view(rows.adapters, -1, fan_in)
+    h = torch.bmm(grouped, a)  # (adapters, most * length, members * rank)
+    h.view(rows.adapters, rows.most, length, -1).mul_(rows.real)  # padding adds 0
     for index, columns, b in members:
         y = torch.bmm(h[..., columns], b)
-        outs[index].index_add_(0, grouping.rows, y.view(-1, length, b.shape[-1]))
+        outs[index].index_add_(0, rows.rows, y.view(-1, length, b.shape[-1]))
