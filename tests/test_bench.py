@@ -69,6 +69,8 @@ def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():
     assert busy_window(emitted, first_sent=[0.0, 1.0], left=[3.0, 4.0]) == (5, 2.0)
     # One user left before another came (fewer requests than users): the whole run counts.
     assert busy_window(emitted, first_sent=[0.0, 2.5], left=[2.0, 4.0]) == (10, 3.5)
+    # No token at all (every answer an EOS, or none asked for): an empty window, not a crash.
+    assert busy_window([], first_sent=[0.0, 2.5], left=[2.0, 4.0]) == (0, 0.0)
 
 
 def test_a_stream_is_timed_from_the_engine_s_first_token_even_without_text():

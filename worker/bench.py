@@ -157,7 +157,8 @@ def busy_window(emitted: list[tuple[float, int]], first_sent: list[float], left:
     exists: then the whole run.)"""
     start, end = max(first_sent), min(left)
     if end <= start:
-        start, end = min(first_sent), max(at for at, _ in emitted)
+        start = min(first_sent)
+        end = max((at for at, _ in emitted), default=start)  # no tokens: an empty window
     return sum(tokens for at, tokens in emitted if start <= at <= end), end - start
 
 
