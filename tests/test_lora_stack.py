@@ -143,3 +143,23 @@ def test_decode_steps_by_adapter_move_nothing_while_the_adapters_stay(monkeypatc
     assert moves == [] and stack.held_bytes() == held  # and no copies: each adapter once
     stack.gather([c, a, c, c, a, a], one_token=True)  # c comes in where b was
     assert [method for method, _ in moves] == ["_swap"]
+
+
+def test_a_pass_grouped_by_adapter_runs_in_bfloat16_as_on_a_gpu():
+    rnd = random.Random(2)
+    stack = LoraStack(tiny_model(), 2, device="cpu", dtype=torch.bfloat16, shared_inputs=SHARED)
+    adapters = [random_adapter(f"a{i}", rnd) for i in range(2)]
+    a, b = (stack.load(adapter) for adapter in adapters)
+    slots = [a, b, a, 0, b, a, b]
+    gathered = stack.gather(slots, one_token=True)
+    assert gathered.by_adapter is not None  # 7 rows over 2 adapters: grouped
+    for group in GROUPS:
+        x = torch.randn(len(slots), 1, SHAPES[int(group[0][1:])][0])
+        bases = [torch.randn(len(slots), 1, SHAPES[int(name[1:])][1]) for name in group]
+        outs = [base.to(torch.bfloat16) for base in bases]
+        LoraStack.apply(group, x.to(torch.bfloat16), outs, gathered)
+        for name, base, out in zip(group, bases, outs, strict=True):
+            for row, slot in enumerate(slots):
+                adapter = adapters[[a, b].index(slot)] if slot else None
+                want = expected(adapter, name, x[row], base[row])
+                assert torch.allclose(out[row].float(), want, rtol=0.05, atol=0.1), (name, row)
