@@ -361,7 +361,8 @@ class Engine:
         """Whole prompts, right-padded into one batch; each row's logits at its last token."""
         width = max(len(s.prompt_ids) for s in group)
         tokens = [s.prompt_ids + [0] * (width - len(s.prompt_ids)) for s in group]
-        # Their adapters go to the pool rows they will read once they join (see _join).
+        # Their adapters go to the pool rows they will read once they join (see _join), as
+        # long as the decoding rows read a pool row each (LoraStack.gather).
         slots = [s.adapter_slot for s in group]
         rows = self._rows(self._staging, [0] * len(group), slots, first_row=len(self._decoding))
         self.cache.reserve(width)
