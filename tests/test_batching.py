@@ -269,6 +269,37 @@ def test_the_pool_holds_the_adapters_and_a_row_only_for_a_row_without_one(
     assert stack.held_bytes() == {"adapters": 2 * size, "extra_rows": size}
 
 
+def test_an_idle_engine_gives_back_a_burst_s_extra_pool_rows(
+    demo_config, adapter_dir, new_engine, monkeypatch
+):
+    import time
+
+    from worker.engine import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "IDLE_TRIM_S", 0.05)
+    engine = new_engine(adapter_dir)
+    trims, real = [], engine.lora.trim
+
+    def spy():
+        trims.append(engine.lora.held_bytes()["extra_rows"])
+        return real()
+
+    monkeypatch.setattr(engine.lora, "trim", spy)
+    params = SamplingParams(max_new_tokens=4)
+    burst = [TEST_TASKS[0], TEST_TASKS[0], TEST_TASKS[1], None]  # a copy and a row of zeros
+    handles = [
+        engine.submit(GenerationRequest(prompt_of(demo_config, name or "e2e_nlg"), name, params))
+        for name in burst
+    ]
+    for handle in handles:
+        assert isinstance(collect(handle)[1], DoneEvent)
+    deadline = time.monotonic() + 5
+    while engine.lora.held_bytes()["extra_rows"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert trims and max(trims) > 0  # the burst had extra rows ...
+    assert engine.lora.held_bytes()["extra_rows"] == 0  # ... and the idle engine dropped them
+
+
 def test_a_stack_that_keys_q_k_and_v_apart_is_refused(new_engine, adapter_dir):
     # BatchedForward asks the stack for each layer's q, k and v together; a stack made
     # without those groups would find none and silently add no LoRA to them.

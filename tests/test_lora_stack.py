@@ -56,6 +56,9 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition(monkeypatch):
         if rnd.random() < 0.2 and stack.has_room():
             adapter = random_adapter(f"a{step}", rnd)
             adapter_in[stack.load(adapter)] = adapter
+        if rnd.random() < 0.05:
+            stack.trim()  # as an idle engine does: one row per resident adapter is left
+            assert stack.held_bytes()["extra_rows"] == 0
         resident = [stack.slot_of(name) for name in stack.resident_names()]
         rows = rnd.randint(1, MAX_ROWS)
         first_row = rnd.randint(0, MAX_ROWS - rows)
@@ -121,6 +124,27 @@ def test_rows_of_distinct_adapters_need_no_memory_beyond_the_adapters(monkeypatc
     moves = moves_made(stack, monkeypatch)
     stack.gather([a, b, a])
     assert moves == []
+
+
+def test_trim_leaves_one_row_per_resident_adapter_and_the_same_lora():
+    stack, (a, b, c) = loaded_stack(3)
+    held = stack.held_bytes()
+    assert not stack.trim()  # nothing to drop
+    stack.gather([a, 0, b, a, c, a])  # a row each: two more copies of a, a row of zeros
+    assert stack.held_bytes()["extra_rows"] == held["adapters"]  # 3 rows as big as 3 adapters
+    x = [torch.randn(3, 1, fan_in) for fan_in, _ in SHAPES]
+
+    def outputs():
+        gathered = stack.gather([c, b, a])
+        outs = [[torch.zeros(3, 1, fan_out)] for _, fan_out in SHAPES]
+        for index, out in enumerate(outs):
+            LoraStack.apply((f"l{index}",), x[index], out, gathered)
+        return torch.cat([out[0].flatten() for out in outs])
+
+    before = outputs()
+    assert stack.trim() and stack.held_bytes() == held
+    after = outputs()
+    assert before.abs().sum() > 0 and torch.equal(after, before)
 
 
 def test_a_prefill_leaves_the_decoding_rows_where_they_are(monkeypatch):

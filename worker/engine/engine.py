@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 # one forward pass (measured at 100 users: one forward per prompt spent a third of the time
 # in prefill).
 PREFILL_GROUP = 8
+# After this long with nothing to do, the engine drops the adapter pool's extra rows (see
+# LoraStack.trim). Not at once: the next burst would pay for growing the pool again.
+IDLE_TRIM_S = 10.0
 
 
 class RequestHandle:
@@ -241,14 +244,18 @@ class Engine:
         self._fail_all("The model server stopped before this answer was finished.")
 
     def _admit(self, *, block: bool) -> bool:
-        """Accept what the inbox holds; False once close() has asked the engine to stop."""
+        """Accept what the inbox holds; False once close() has asked the engine to stop.
+        After IDLE_TRIM_S with nothing to do, the adapter pool gives back the rows beyond
+        one per resident adapter that a burst of requests needed (copies of shared ones)."""
         try:
-            handle = self._inbox.get(block=block)
+            handle = self._inbox.get(block=block, timeout=IDLE_TRIM_S if block else None)
             while handle is not None:
                 self._accept(handle)
                 handle = self._inbox.get_nowait()
             return False
         except queue.Empty:
+            if block and self.lora.trim():
+                release_freed_memory()
             return True
 
     def _accept(self, handle: RequestHandle) -> None:

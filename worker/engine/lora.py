@@ -193,8 +193,8 @@ class LoraStack:
     the rows that use them, so the pool holds each resident adapter once, plus a copy for each
     further row that shares an adapter (or a row of zeros for a row without one, next to rows
     with one). A pass with many rows per adapter reads each adapter once instead, its rows
-    grouped by adapter (`ByAdapter`). Rows an evicted adapter leaves are reused; the pool
-    never shrinks.
+    grouped by adapter (`ByAdapter`). Rows an evicted adapter leaves are reused; the rows
+    beyond one per resident adapter are dropped when nothing has run for a while (`trim`).
     """
 
     def __init__(self, model: torch.nn.Module, capacity: int, *, device, dtype, shared_inputs=()):
@@ -238,6 +238,23 @@ class LoraStack:
         self._pins[slot] -= 1
         if not self._pins[slot]:
             del self._pins[slot]
+
+    def trim(self) -> bool:
+        """Keep one pool row per resident adapter and drop the others (copies, rows of
+        zeros, rows of evicted adapters); True if it dropped any. For when nothing runs, so
+        that the rows a burst of requests needed are not kept for good: it copies the pool
+        once, and does nothing when there is nothing to drop."""
+        if len(self._holds) == len(self._slot_of):
+            return False  # each row holds a different resident adapter
+        resident, first_row_of = set(self._slot_of.values()), {}
+        for row, holds in enumerate(self._holds):
+            if holds in resident:
+                first_row_of.setdefault(holds, row)
+        keep = sorted(first_row_of.values())
+        self._pool = self._pool[keep]  # a new, smaller tensor: the old one is freed
+        self._holds = [self._holds[row] for row in keep]
+        self._view_cache.clear()
+        return True
 
     def has_room(self) -> bool:
         return len(self._slot_of) < self.capacity or any(
