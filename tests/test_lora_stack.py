@@ -187,3 +187,19 @@ def test_a_pass_grouped_by_adapter_runs_in_bfloat16_as_on_a_gpu():
                 adapter = adapters[[a, b].index(slot)] if slot else None
                 want = expected(adapter, name, x[row], base[row])
                 assert torch.allclose(out[row].float(), want, rtol=0.05, atol=0.1), (name, row)
+
+
+def test_a_pool_grown_inside_a_forward_pass_still_takes_new_adapters():
+    # BatchedForward runs under torch.inference_mode, so a pool that grows in `gather` is an
+    # inference tensor; loading an adapter and trimming run outside it, on the engine thread.
+    rnd = random.Random(3)
+    stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32)
+    a, b = (stack.load(random_adapter(name, rnd)) for name in "ab")
+    with torch.inference_mode():
+        stack.gather([a, 0, b, a])  # grows the pool: a row of zeros, a copy of a
+    c = stack.load(random_adapter("c", rnd))  # into a spare row of the grown pool
+    assert stack.trim()
+    with torch.inference_mode():
+        stack.gather([c, b, 0, a, a])
+    stack.load(random_adapter("d", rnd))  # evicts the least recently used: into its row
+    assert len(stack.resident_names()) == 3

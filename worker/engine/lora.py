@@ -239,6 +239,10 @@ class LoraStack:
         if not self._pins[slot]:
             del self._pins[slot]
 
+    # Every method that writes to the pool (load, trim, gather) runs under inference mode:
+    # the forward pass does, so a pool that grows in `gather` is an inference tensor, which
+    # only code under inference mode may write to (loads failed after such a growth).
+    @torch.inference_mode()
     def trim(self) -> bool:
         """Keep one pool row per resident adapter and drop the others (copies, rows of
         zeros, rows of evicted adapters); True if it dropped any. For when nothing runs, so
@@ -261,6 +265,7 @@ class LoraStack:
             slot not in self._pins for slot in self._slot_of.values()
         )
 
+    @torch.inference_mode()
     def load(self, adapter: "LoraAdapter") -> int:
         """Copy an adapter into the pool, evicting the least recently used idle one."""
         self.check_compatible(adapter)
@@ -365,6 +370,7 @@ class LoraStack:
         return b.view(*weights.shape[:-1], rank, block.out_features)
 
     # --- the forward pass -----------------------------------------------------------------
+    @torch.inference_mode()
     def gather(
         self, slots: list[int], first_row: int = 0, *, one_token: bool = False
     ) -> LoraPass | None:
