@@ -276,7 +276,7 @@ def test_an_idle_engine_gives_back_a_burst_s_extra_pool_rows(
 
     from worker.engine import engine as engine_module
 
-    monkeypatch.setattr(engine_module, "IDLE_TRIM_S", 0.05)
+    monkeypatch.setattr(engine_module, "IDLE_TRIM_S", 60.0)
     engine = new_engine(adapter_dir)
     trims, real = [], engine.lora.trim
 
@@ -286,18 +286,25 @@ def test_an_idle_engine_gives_back_a_burst_s_extra_pool_rows(
 
     monkeypatch.setattr(engine.lora, "trim", spy)
     params = SamplingParams(max_new_tokens=4)
-    burst = [TEST_TASKS[0], TEST_TASKS[0], TEST_TASKS[1], None]  # a copy and a row of zeros
-    handles = [
-        engine.submit(GenerationRequest(prompt_of(demo_config, name or "e2e_nlg"), name, params))
-        for name in burst
-    ]
-    for handle in handles:
-        assert isinstance(collect(handle)[1], DoneEvent)
+
+    def run(names):
+        handles = [
+            engine.submit(GenerationRequest(prompt_of(demo_config, n or "e2e_nlg"), n, params))
+            for n in names
+        ]
+        for handle in handles:
+            assert isinstance(collect(handle)[1], DoneEvent)
+
+    run([TEST_TASKS[0], TEST_TASKS[0], TEST_TASKS[1], None])  # a copy and a row of zeros
+    time.sleep(0.2)
+    assert trims == [] and engine.lora.held_bytes()["extra_rows"] > 0  # not while in use
+    monkeypatch.setattr(engine_module, "IDLE_TRIM_S", 0.05)
+    run([None])  # wakes the engine, which then waits 0.05 s at most
     deadline = time.monotonic() + 5
     while engine.lora.held_bytes()["extra_rows"] and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert trims and max(trims) > 0  # the burst had extra rows ...
-    assert engine.lora.held_bytes()["extra_rows"] == 0  # ... and the idle engine dropped them
+    assert trims and max(trims) > 0  # the idle engine dropped the burst's extra rows
+    assert engine.lora.held_bytes()["extra_rows"] == 0
 
 
 def test_a_stack_that_keys_q_k_and_v_apart_is_refused(new_engine, adapter_dir):

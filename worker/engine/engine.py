@@ -249,14 +249,17 @@ class Engine:
         one per resident adapter that a burst of requests needed (copies of shared ones)."""
         try:
             handle = self._inbox.get(block=block, timeout=IDLE_TRIM_S if block else None)
-            while handle is not None:
-                self._accept(handle)
-                handle = self._inbox.get_nowait()
-            return False
         except queue.Empty:
-            if block and self.lora.trim():
+            if block and self.lora.trim():  # IDLE_TRIM_S with nothing to do
                 release_freed_memory()
             return True
+        while handle is not None:
+            self._accept(handle)
+            try:
+                handle = self._inbox.get_nowait()
+            except queue.Empty:  # all taken in
+                return True
+        return False
 
     def _accept(self, handle: RequestHandle) -> None:
         try:
