@@ -16,9 +16,8 @@ if [ "$DEVICE" = cuda ]; then
   "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
 fi
 "$PY" scripts/random_model.py --out "$OUT" --adapters 25 --shape "$SHAPE" --device "$DEVICE"
-export LORALAND_BASE_MODEL="$OUT/model" LORALAND_ADAPTER_DIR="$OUT/adapters"
-export LORALAND_DATA_DIR="$OUT/data" LORALAND_DEVICE="$DEVICE" LORALAND_DTYPE=bfloat16
-# One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT).
-"$PY" manage.py bench --users 1,32,100 --baseline-users 32 --min-requests 8 --repeats 1 \
-  --plot "$OUT/bench.png" --json "$@" > "$OUT/bench.json"
+# One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT). Without
+# Django (scripts/gpu_bench.py): a GPU box's stock image has torch, transformers and peft only.
+"$PY" scripts/gpu_bench.py "$OUT" "$DEVICE" --users 1,32,100 --baseline-users 32 \
+  --min-requests 8 --repeats 1 --plot "$OUT/bench.png" --json "$@" > "$OUT/bench.json"
 cat "$OUT/bench.json"
