@@ -128,9 +128,9 @@ def test_rows_grouped_by_adapter_equal_peft(
         collect(handle)
     grouped, real = [], engine.lora._by_adapter
 
-    def spy(slots, adapters, first_row):
+    def spy(slots, counts, adapters, first_row):
         grouped.append((len(slots), len(adapters)))
-        return real(slots, adapters, first_row)
+        return real(slots, counts, adapters, first_row)
 
     monkeypatch.setattr(engine.lora, "_by_adapter", spy)
     results = [(name, collect(h)[1]) for name, h in submit_all(engine, demo_config, names * 3)]

@@ -113,6 +113,10 @@ class _Block:
     in_features: int
     out_features: int
 
+    def columns(self, rank: int) -> slice:
+        """The module's own columns of its group's Aᵀ, and of x·Aᵀ."""
+        return slice(self.column * rank, (self.column + 1) * rank)
+
 
 ZERO = 0  # a pool row of zeros: what a row without an adapter reads (also "no adapter" slot)
 FREE = -1  # a pool row whose contents mean nothing
@@ -142,9 +146,8 @@ class ByAdapter:
     most: int  # positions per adapter: the rows of the adapter that has the most, or one more
 
     @classmethod
-    def of(cls, slots: list[int], order: list[int], *, device, dtype) -> "ByAdapter":
-        """`order`: the pass's adapters, group by group."""
-        counts = Counter(slots)
+    def of(cls, slots: list[int], counts: Counter, order: list[int], *, device, dtype):
+        """`counts`: rows per slot; `order`: the pass's adapters, group by group."""
         most = max(counts[slot] for slot in order)
         if counts[0] and len(order) * most == len(slots) - counts[0]:
             most += 1  # rows without an adapter read a padding position: there must be one
@@ -354,8 +357,8 @@ class LoraStack:
     def _views(self, weights: torch.Tensor, name: str, block=None, rank=None):
         """Aᵀ (…, in, rank) and Bᵀ (…, rank, out) of `name` in one row's (or rows') weights."""
         block, rank = block or self._blocks[name], rank if rank is not None else self.rank
-        columns = slice(block.column * rank, (block.column + 1) * rank)
-        return self._group_a(weights, block, rank)[..., columns], self._b(weights, block, rank)
+        a = self._group_a(weights, block, rank)[..., block.columns(rank)]
+        return a, self._b(weights, block, rank)
 
     @staticmethod
     def _group_a(weights: torch.Tensor, block: _Block, rank: int) -> torch.Tensor:
@@ -393,29 +396,29 @@ class LoraStack:
         """
         if not any(slots):
             return None
-        if len(set(slots)) == 1:  # one adapter for every row: broadcast, nothing moves
+        counts = Counter(slots)  # in the order the rows first ask for each slot
+        if len(counts) == 1:  # one adapter for every row: broadcast, nothing moves
             return LoraPass(self._module_views(self._holds.index(slots[0])))
-        adapters = list(dict.fromkeys(slot for slot in slots if slot))
-        if one_token and self._worth_grouping(slots, adapters):
-            return self._by_adapter(slots, adapters, first_row)
+        adapters = [slot for slot in counts if slot]
+        if one_token and self._worth_grouping(len(slots), counts, adapters):
+            return self._by_adapter(slots, counts, adapters, first_row)
         self._place_all(slots, first_row)
         return LoraPass(self._module_views(slice(first_row, first_row + len(slots))))
 
     @staticmethod
-    def _worth_grouping(slots: list[int], adapters: list[int]) -> bool:
-        if len(slots) < GROUP_ROWS_PER_ADAPTER * len(adapters):
+    def _worth_grouping(rows: int, counts: Counter, adapters: list[int]) -> bool:
+        if rows < GROUP_ROWS_PER_ADAPTER * len(adapters):
             return False
-        counts = Counter(slots)
         padded = len(adapters) * max(counts[slot] for slot in adapters)
-        return padded <= GROUP_MAX_PADDING * len(slots)
+        return padded <= GROUP_MAX_PADDING * rows
 
-    def _by_adapter(self, slots: list[int], adapters: list[int], first_row: int) -> LoraPass:
+    def _by_adapter(self, slots: list[int], counts: Counter, adapters: list[int], first_row: int):
         """Each adapter of the pass once, in pool rows first_row.., and the rows by adapter."""
         order = self._adapter_order(adapters, first_row)
         self._place_all(order, first_row)
         views = self._module_views(slice(first_row, first_row + len(order)))
-        by_adapter = ByAdapter.of(slots, order, device=self._pool.device, dtype=self.dtype)
-        return LoraPass(views, by_adapter)
+        device, dtype = self._pool.device, self.dtype
+        return LoraPass(views, ByAdapter.of(slots, counts, order, device=device, dtype=dtype))
 
     def _adapter_order(self, adapters: list[int], first_row: int) -> list[int]:
         """The pass's adapters in an order that leaves those already in the rows from
@@ -538,8 +541,7 @@ class LoraStack:
         for name, block in self._blocks.items():
             group, rank = self.group_of(name), self.rank
             a, members = views.get(group) or (self._group_a(weights, block, rank), ())
-            columns = slice(block.column * rank, (block.column + 1) * rank)
-            member = (group.index(name), columns, self._b(weights, block, rank))
+            member = (group.index(name), block.columns(rank), self._b(weights, block, rank))
             views[group] = (a, (*members, member))
         return views
 
