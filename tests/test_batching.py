@@ -307,13 +307,14 @@ def test_an_idle_engine_gives_back_a_burst_s_extra_pool_rows(
     assert engine.lora.held_bytes()["extra_rows"] == 0
 
 
-def test_a_stack_that_keys_q_k_and_v_apart_is_refused(new_engine, adapter_dir):
+def test_a_stack_that_keys_q_k_and_v_apart_is_refused(demo_config):
     # BatchedForward asks the stack for each layer's q, k and v together; a stack made
     # without those groups would find none and silently add no LoRA to them.
     from worker.engine.batch import BatchedForward, shared_inputs
     from worker.engine.lora import LoraStack
+    from worker.engine.model import load_base_model
 
-    model = new_engine(adapter_dir).model
+    model, _ = load_base_model(str(demo_config.base_dir), device="cpu", dtype="float32")
     with pytest.raises(ValueError, match="shared_inputs"):
         BatchedForward(model, LoraStack(model, 2, device="cpu", dtype=torch.float32))
     groups = shared_inputs(model)

@@ -46,6 +46,22 @@ def expected(adapter: LoraAdapter | None, name: str, x, base):
     return base + x @ layer.a.T @ (layer.b * layer.scaling).T
 
 
+def assert_lora_by_definition(
+    gathered, slots, adapter_of, *, length=2, dtype=torch.float32, **tolerance
+):
+    """Through `gathered`, each input group's outputs equal LoRA's definition, row by row
+    (`adapter_of(slot)`: the adapter a slot holds)."""
+    for group in GROUPS:
+        x = torch.randn(len(slots), length, SHAPES[int(group[0][1:])][0])
+        bases = [torch.randn(len(slots), length, SHAPES[int(name[1:])][1]) for name in group]
+        outs = [base.to(dtype, copy=True) for base in bases]  # apply adds in place
+        LoraStack.apply(group, x.to(dtype), outs, gathered)
+        for name, base, out in zip(group, bases, outs, strict=True):
+            for row, slot in enumerate(slots):
+                want = expected(adapter_of(slot) if slot else None, name, x[row], base[row])
+                assert torch.allclose(out[row].float(), want, **tolerance), (name, slots, row)
+
+
 def test_every_step_of_a_random_walk_equals_lora_by_definition(monkeypatch):
     torch.manual_seed(0)
     rnd = random.Random(0)
@@ -64,16 +80,7 @@ def test_every_step_of_a_random_walk_equals_lora_by_definition(monkeypatch):
         first_row = rnd.randint(0, MAX_ROWS - rows)
         slots = [rnd.choice([*resident, 0]) for _ in range(rows)]
         gathered = stack.gather(slots, first_row, one_token=rnd.random() < 0.5)
-        for group in GROUPS:
-            x = torch.randn(rows, 2, SHAPES[int(group[0][1:])][0])
-            bases = [torch.randn(rows, 2, SHAPES[int(name[1:])][1]) for name in group]
-            outs = [base.clone() for base in bases]
-            LoraStack.apply(group, x, outs, gathered)
-            for name, base, out in zip(group, bases, outs, strict=True):
-                for row, slot in enumerate(slots):
-                    adapter = adapter_in.get(slot) if slot else None
-                    want = expected(adapter, name, x[row], base[row])
-                    assert torch.allclose(out[row], want, atol=1e-4), (step, name, slots, first_row)
+        assert_lora_by_definition(gathered, slots, adapter_in.get, atol=1e-4)
     assert stack.rank == 4  # the layout grew to the largest rank on the way
     assert len(by_adapter) > 30  # passes with its rows grouped by adapter, too
 
@@ -177,16 +184,10 @@ def test_a_pass_grouped_by_adapter_runs_in_bfloat16_as_on_a_gpu():
     slots = [a, b, a, 0, b, a, b]
     gathered = stack.gather(slots, one_token=True)
     assert gathered.by_adapter is not None  # 7 rows over 2 adapters: grouped
-    for group in GROUPS:
-        x = torch.randn(len(slots), 1, SHAPES[int(group[0][1:])][0])
-        bases = [torch.randn(len(slots), 1, SHAPES[int(name[1:])][1]) for name in group]
-        outs = [base.to(torch.bfloat16) for base in bases]
-        LoraStack.apply(group, x.to(torch.bfloat16), outs, gathered)
-        for name, base, out in zip(group, bases, outs, strict=True):
-            for row, slot in enumerate(slots):
-                adapter = adapters[[a, b].index(slot)] if slot else None
-                want = expected(adapter, name, x[row], base[row])
-                assert torch.allclose(out[row].float(), want, rtol=0.05, atol=0.1), (name, row)
+    adapter_of = dict(zip([a, b], adapters, strict=True)).get
+    assert_lora_by_definition(
+        gathered, slots, adapter_of, length=1, dtype=torch.bfloat16, rtol=0.05, atol=0.1
+    )
 
 
 def test_a_pool_grown_inside_a_forward_pass_still_takes_new_adapters():
