@@ -31,7 +31,10 @@ class Rows:
     engine keeps rows packed, so the rows' caches are a view, never a gather."""
 
     first_slot: int
-    positions: torch.Tensor  # (B,) absolute position of each row's first new token
+    # The absolute position of each row's first new token. A list: the host needs them (a
+    # prefill's cache writes, the mask's width), and reading them back from a GPU would make
+    # the host wait for it, once per row and layer of a prefill.
+    positions: list[int]
     # LoraStack slot of each row (0: the base, no LoRA); a list, as LoraStack keeps its rows'
     # bookkeeping in Python and the slots never reach the device
     adapter_slots: list[int]
@@ -47,6 +50,8 @@ class _Pass:
     """What every layer of one forward pass shares."""
 
     rows: Rows
+    starts: torch.Tensor  # (B,) rows.positions on the device
+    every_row: torch.Tensor  # (B,) 0..B-1, for the decode's indexed cache writes
     cache: "KVCache"
     cos: torch.Tensor
     sin: torch.Tensor
@@ -155,11 +160,16 @@ class BatchedForward:
         """tokens (B, T) -> logits (B, vocab) at each row's `last` index (default: the
         last column); fills the cache. Right padding is harmless: padded positions lie
         beyond the row's length, where nothing attends and the next tokens overwrite."""
-        positions = rows.positions[:, None] + torch.arange(tokens.shape[1], device=tokens.device)
+        device, (batch, length) = tokens.device, tokens.shape
+        starts = torch.tensor(rows.positions, device=device)
+        positions = starts[:, None] + torch.arange(length, device=device)
         hidden = self.model.model.embed_tokens(tokens)
         cos, sin = self.model.model.rotary_emb(hidden, positions)
-        lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=tokens.shape[1] == 1)
-        step = _Pass(rows, cache, cos, sin, causal_mask(positions), lora)
+        cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, head_dim): one view for every head
+        lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=length == 1)
+        mask = causal_mask(positions, span=max(rows.positions) + length)
+        every_row = torch.arange(batch, device=device)
+        step = _Pass(rows, starts, every_row, cache, cos, sin, mask, lora)
         for index, layer in enumerate(self.layers):
             groups = self.groups[index]
             normed = layer.input_layernorm(hidden)
@@ -185,7 +195,7 @@ class BatchedForward:
         k = k.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
         v = v.view(batch, length, self.kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rotary(q, step.cos, step.sin), apply_rotary(k, step.cos, step.sin)
-        keys, values = store(step.cache, index, step.rows, k, v, step.mask.shape[-1])
+        keys, values = store(step, index, k, v)
         out = F.scaled_dot_product_attention(q, keys, values, attn_mask=step.mask, enable_gqa=True)
         out = out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim)
         return self._project((attn.o_proj,), groups.o, out, step.lora)[0]
@@ -196,30 +206,32 @@ class BatchedForward:
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """RoPE as Hugging Face's Llama/Mistral apply it (rotate_half convention)."""
-    cos, sin = cos[:, None], sin[:, None]
+    """RoPE as Hugging Face's Llama/Mistral apply it (rotate_half convention); x is
+    (B, heads, T, head_dim), cos and sin (B, 1, T, head_dim)."""
     half = x.shape[-1] // 2
     rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
     return x * cos + rotated * sin
 
 
-def store(cache: KVCache, index: int, rows: Rows, k, v, span: int):
-    """Write the new keys and values into the rows' slots; return views of the slots' caches."""
-    keys, values = cache.keys[index][rows.slots], cache.values[index][rows.slots]
-    batch, _, length, _ = k.shape
+def store(step: _Pass, index: int, k, v):
+    """Write layer `index`'s new keys and values into the rows' slots; return views of the
+    slots' caches, as far as the pass attends."""
+    slots = step.rows.slots
+    keys, values = step.cache.keys[index][slots], step.cache.values[index][slots]
+    length = k.shape[2]
     if length == 1:  # decode: one position per row, written in one indexed copy
-        every_row = torch.arange(batch, device=k.device)
-        keys[every_row, :, rows.positions] = k[:, :, 0]
-        values[every_row, :, rows.positions] = v[:, :, 0]
+        keys[step.every_row, :, step.starts] = k[:, :, 0]
+        values[step.every_row, :, step.starts] = v[:, :, 0]
     else:  # prefill: every row starts at position 0 or is alone (a chunk)
-        for row in range(batch):
-            start = int(rows.positions[row])
+        for row, start in enumerate(step.rows.positions):
             keys[row, :, start : start + length] = k[row]
             values[row, :, start : start + length] = v[row]
+    span = step.mask.shape[-1]
     return keys[:, :, :span], values[:, :, :span]
 
 
-def causal_mask(positions: torch.Tensor) -> torch.Tensor:
-    """(B, 1, T, span) True where a query may attend: keys at or before its position."""
-    keys = torch.arange(int(positions.max()) + 1, device=positions.device)
+def causal_mask(positions: torch.Tensor, span: int) -> torch.Tensor:
+    """(B, 1, T, span) True where a query may attend: keys at or before its position.
+    `span`: the last position + 1 (from the host, so the device is not asked for it)."""
+    keys = torch.arange(span, device=positions.device)
     return (keys[None, None, :] <= positions[:, :, None])[:, None]

@@ -359,7 +359,7 @@ class Engine:
         """The next `prefill_chunk` tokens of a long prompt, in the first staging slot."""
         self._prefilling = state
         chunk = state.prompt_ids[state.prefilled : state.prefilled + self.config.prefill_chunk]
-        rows = self._rows(self._staging, [state.prefilled], [state.adapter_slot])
+        rows = Rows(self._staging, [state.prefilled], [state.adapter_slot])
         self.cache.reserve(state.prefilled + len(chunk))
         logits = self.forward(self._tensor([chunk]), rows, self.cache)
         state.prefilled += len(chunk)
@@ -374,7 +374,7 @@ class Engine:
         # Their adapters go to the pool rows they will read once they join (see _join), as
         # long as the decoding rows read a pool row each (LoraStack.gather).
         slots = [s.adapter_slot for s in group]
-        rows = self._rows(self._staging, [0] * len(group), slots, first_row=len(self._decoding))
+        rows = Rows(self._staging, [0] * len(group), slots, first_row=len(self._decoding))
         self.cache.reserve(width)
         last = self._tensor([len(s.prompt_ids) - 1 for s in group])
         logits = self.forward(self._tensor(tokens), rows, self.cache, last=last)
@@ -401,7 +401,7 @@ class Engine:
         """One forward pass: every decoding row advances by one token."""
         states = self._decoding
         self.peak_batch = max(self.peak_batch, len(states))
-        rows = self._rows(0, [s.length for s in states], [s.adapter_slot for s in states])
+        rows = Rows(0, [s.length for s in states], [s.adapter_slot for s in states])
         self.cache.reserve(max(s.length for s in states) + 1)
         logits = self.forward(self._tensor([[s.next_token] for s in states]), rows, self.cache)
         self._advance(0, logits)
@@ -469,9 +469,6 @@ class Engine:
         for state in states:
             self._release(state)
             state.handle.put(ErrorEvent("ENGINE_ERROR", message))
-
-    def _rows(self, first_slot: int, positions, adapter_slots, first_row: int = 0) -> Rows:
-        return Rows(first_slot, self._tensor(positions), adapter_slots, first_row)
 
     def _tensor(self, values) -> torch.Tensor:
         return torch.tensor(values, dtype=torch.long, device=self.config.device)
