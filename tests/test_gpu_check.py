@@ -29,3 +29,14 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     systems = {row["system"] for row in report["scenarios"] if row["tokens_per_s"] > 0}
     assert systems == {"engine", "engine_base", "peft_sequential", "peft_mixed"}
     assert (tmp_path / "bench.png").stat().st_size > 0
+    # the decode-step benchmark: every path at every batch size, each against the base alone
+    steps = json.loads((tmp_path / "steps.json").read_text())["steps"]
+    assert {(s["rows"], s["path"]) for s in steps} == {
+        (rows, path) for rows in (1, 32, 100) for path in ("base", "1 adapter", "uniform", "skewed")
+    }
+    by_path = {(s["rows"], s["path"]): s for s in steps}
+    assert by_path[(32, "uniform")]["adapters"] == 25 and by_path[(32, "base")]["adapters"] == 0
+    assert by_path[(100, "uniform")]["grouped"]  # 4 rows per adapter: read once each
+    assert not by_path[(32, "uniform")]["grouped"]
+    assert all(s["ms_per_step"] > 0 and len(s["ms_runs"]) == 3 for s in steps)
+    assert "Self CPU" in (tmp_path / "steps-profile.txt").read_text()  # the profiler's table

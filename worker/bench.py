@@ -403,6 +403,8 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
         step = f"round {round_}/{args.repeats}, [{index + 1}/{len(plan)}]"
         print(f"{step} {system} {label}, {users} users", file=sys.stderr)
         requests = max(args.min_requests, 2 * users)
+        if system.startswith("peft") and args.baseline_requests:
+            requests = args.baseline_requests  # PEFT one at a time is slow on a 7B model
         read_every_s = args.read_every_ms / 1000
         return Workload(prompts, asked, popularity, users, requests, args.new_tokens, read_every_s)
 
@@ -531,6 +533,12 @@ def add_arguments(parser, stream_interval_ms: int) -> None:
     parser.add_argument("--users", type=int_list, default=[1, 8, 32, 100])
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
+    parser.add_argument(
+        "--baseline-requests",
+        type=positive_int,
+        help="requests per PEFT scenario (default: as the engine's, the larger of "
+        "--min-requests and twice the users)",
+    )
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument(
         "--read-every-ms",

@@ -1,0 +1,193 @@
+"""Time one decode step of the batched forward pass, path by path, without the engine's
+thread or any user: the base model alone, one adapter for every row (broadcast), rows over
+many adapters (a pool row each, or grouped by adapter: whichever `LoraStack.gather` picks),
+and a skewed mix. Paths alternate within each round, so a noisy machine's drift hits every
+path alike. Prints a table, or JSON with --json.
+
+    python scripts/decode_steps.py MODEL_DIR ADAPTER_DIR [--device cuda --dtype bfloat16]
+        [--rows 1,32,100] [--profile 32] [--syncs]
+
+--profile N prints torch.profiler's busiest ops for each path at N rows (where the time of
+a step goes: Python and kernel launches, or the kernels); --syncs (CUDA) lists what makes
+the host wait for the device during one step of each path. No Django (a GPU box's stock
+image has torch, transformers and peft only); scripts/gpu_check.sh runs it.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from worker.engine.batch import BatchedForward, Rows, shared_inputs  # noqa: E402
+from worker.engine.lora import LoraStack, load_lora_adapter  # noqa: E402
+from worker.engine.model import load_base_model, torch_dtype  # noqa: E402
+
+POSITION = 100  # where every row's next token goes: a ~55-token prompt and ~45 tokens out
+
+
+def row_slots(path: str, rows: int, adapters: list[int]) -> list[int]:
+    """The LoraStack slot of each row (0: no adapter) for one path."""
+    if path == "base":
+        return [0] * rows
+    if path == "1 adapter":
+        return [adapters[0]] * rows
+    if path == "uniform":  # round robin: as even as rows allow
+        return [adapters[row % len(adapters)] for row in range(rows)]
+    # skewed: the i-th adapter ~1/(i+1) as often (Zipf), as the benchmark's popularity
+    weights = [1 / (rank + 1) for rank in range(len(adapters))]
+    cumulative, total, slots = 0.0, sum(weights), []
+    for slot, weight in zip(adapters, weights, strict=True):
+        cumulative += weight
+        slots += [slot] * (round(rows * cumulative / total) - len(slots))
+    return slots
+
+
+class Steps:
+    """A base model, its adapters resident, and a KV cache: what one decode step needs."""
+
+    def __init__(self, model_dir: str, adapter_dir: Path, device: str, dtype: str, rows: int):
+        self.device = device
+        self.model, _ = load_base_model(model_dir, device=device, dtype=dtype)
+        names = sorted(p.name for p in adapter_dir.iterdir() if p.is_dir())
+        self.stack = LoraStack(
+            self.model,
+            len(names),
+            device=device,
+            dtype=torch_dtype(dtype),
+            shared_inputs=shared_inputs(self.model),
+        )
+        self.adapters = [self.stack.load(load_lora_adapter(n, adapter_dir / n)) for n in names]
+        self.forward = BatchedForward(self.model, self.stack)
+        self.cache = self.forward.new_cache(rows, POSITION + 1)
+        self.cache.reserve(POSITION + 1)
+        self.vocab = self.model.config.vocab_size
+
+    def run(self, slots: list[int], steps: int) -> float:
+        """Milliseconds per step over `steps` steps, each as the engine runs it: tokens sent
+        to the device, the pass, each row's next token read back."""
+        tokens = [[row % self.vocab] for row in range(len(slots))]
+        started = time.perf_counter()
+        for _ in range(steps):
+            rows = Rows(0, [POSITION] * len(slots), slots)
+            ids = torch.tensor(tokens, device=self.device)
+            self.forward(ids, rows, self.cache).argmax(dim=-1).tolist()
+        return (time.perf_counter() - started) * 1000 / steps
+
+    def grouped(self, slots: list[int]) -> bool:
+        """Does a decode pass of these rows read them grouped by adapter?"""
+        lora = self.stack.gather(slots, one_token=True)
+        return lora is not None and lora.by_adapter is not None
+
+
+def measure(steps: Steps, rows_list: list[int], paths: list[str], rounds: int, per_round: int):
+    results = []
+    for rows in rows_list:
+        slots = {path: row_slots(path, rows, steps.adapters) for path in paths}
+        for path in paths:
+            steps.run(slots[path], 3)  # warm-up: first calls, pool rows placed
+        times = {path: [] for path in paths}
+        for _ in range(rounds):
+            for path in paths:
+                times[path].append(steps.run(slots[path], per_round))
+        base = statistics.median(times["base"])
+        for path in paths:
+            ms = statistics.median(times[path])
+            results.append(
+                {
+                    "rows": rows,
+                    "path": path,
+                    "adapters": len(set(slots[path]) - {0}),
+                    "grouped": steps.grouped(slots[path]),
+                    "ms_per_step": round(ms, 3),
+                    "vs_base": round(base / ms, 3),
+                    "ms_runs": [round(t, 3) for t in times[path]],
+                }
+            )
+    return results
+
+
+def profile(steps: Steps, rows: int, paths: list[str]) -> None:
+    from torch.profiler import ProfilerActivity
+
+    activities = [ProfilerActivity.CPU]
+    if steps.device.startswith("cuda"):
+        activities.append(ProfilerActivity.CUDA)
+    for path in paths:
+        slots = row_slots(path, rows, steps.adapters)
+        steps.run(slots, 3)
+        with torch.profiler.profile(activities=activities) as prof:
+            steps.run(slots, 10)
+        print(f"\n=== {path}, {rows} rows, 10 steps ===", file=sys.stderr)
+        table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=14)
+        print(table, file=sys.stderr)
+
+
+def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str, int]]:
+    """What makes the host wait for the device in one step of each path (CUDA only)."""
+    found = {}
+    for path in paths:
+        slots = row_slots(path, rows, steps.adapters)
+        steps.run(slots, 2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                steps.run(slots, 1)
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+        found[path] = dict(Counter(str(w.message).splitlines()[0][:120] for w in caught))
+    return found
+
+
+def table(results: list[dict]) -> str:
+    head = f"{'rows':>5} {'path':<10} {'adapters':>8} {'grouped':>8} {'ms/step':>9} {'vs base':>8}"
+    lines = [head]
+    for r in results:
+        lines.append(
+            f"{r['rows']:>5} {r['path']:<10} {r['adapters']:>8} {r['grouped']!s:>8} "
+            f"{r['ms_per_step']:>9.3f} {r['vs_base']:>8.3f}"
+        )
+    return "\n".join(lines)
+
+
+def int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model_dir")
+    parser.add_argument("adapter_dir", type=Path)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads")
+    parser.add_argument("--rows", type=int_list, default=[1, 32, 100])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=20, help="decode steps per path per round")
+    parser.add_argument("--profile", type=int, metavar="ROWS")
+    parser.add_argument("--syncs", action="store_true")
+    parser.add_argument("--json", action="store_true", dest="as_json")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    paths = ["base", "1 adapter", "uniform", "skewed"]
+    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, max(args.rows))
+    results = measure(steps, args.rows, paths, args.rounds, args.steps)
+    report = {"device": args.device, "dtype": args.dtype, "steps": results}
+    if args.syncs and args.device.startswith("cuda"):
+        report["syncs"] = list_syncs(steps, max(args.rows), paths)
+    if args.profile:
+        profile(steps, args.profile, paths)
+    print(json.dumps(report, indent=2) if args.as_json else table(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
