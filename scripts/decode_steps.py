@@ -143,7 +143,8 @@ def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str,
                 steps.run(slots, 1)
             finally:
                 torch.cuda.set_sync_debug_mode("default")
-        found[path] = dict(Counter(str(w.message).splitlines()[0][:120] for w in caught))
+        # the Python line that made each wait (the warning itself names no op)
+        found[path] = dict(Counter(f"{Path(w.filename).name}:{w.lineno}" for w in caught))
     return found
 
 

@@ -61,6 +61,26 @@ def test_the_base_model_answers_the_same_mix_of_task_prompts_as_the_adapters():
     assert picked == {(None, "prompt of a"), (None, "prompt of b"), (None, "prompt of c")}
 
 
+def test_prompts_are_grown_to_about_100_tokens_each_ending_with_its_own_task_prompt(
+    demo_config,
+):
+    from transformers import AutoTokenizer
+
+    from worker.bench import lengthen, load_prompts
+
+    tokenizer = AutoTokenizer.from_pretrained(demo_config.base_dir, local_files_only=True)
+    tasks = ["glue_sst2", "gsm8k"]
+    prompts = load_prompts(demo_config.data_dir, tasks, per_task=4)
+    grown = lengthen(prompts, tokenizer, 100)
+    assert set(grown) == set(tasks)
+    for task in tasks:
+        assert len(grown[task]) == len(prompts[task])
+        for short, long in zip(prompts[task], grown[task], strict=True):
+            assert 99 <= len(tokenizer(long)["input_ids"]) <= 102  # the BOS, a merge or two
+            assert long.endswith(short.strip()) and long != short
+            assert len(tokenizer(short)["input_ids"]) < 100
+
+
 def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():
     from worker.bench import busy_window
 
