@@ -7,10 +7,11 @@ path alike. Prints a table, or JSON with --json.
     python scripts/decode_steps.py MODEL_DIR ADAPTER_DIR [--device cuda --dtype bfloat16]
         [--rows 1,32,100] [--profile 32] [--syncs]
 
---profile N prints torch.profiler's busiest ops for each path at N rows (where the time of
-a step goes: Python and kernel launches, or the kernels); --syncs (CUDA) lists what makes
-the host wait for the device during one step of each path. No Django (a GPU box's stock
-image has torch, transformers and peft only); scripts/gpu_check.sh runs it.
+Each path's `ops` is the number of aten ops a step runs (on a GPU a small batch's step costs
+about its kernel launches). --profile N prints torch.profiler's busiest ops for each path at
+N rows (where the time of a step goes: Python and kernel launches, or the kernels); --syncs
+(CUDA) lists what makes the host wait for the device during one step of each path. No
+Django (a GPU box's stock image has torch, transformers and peft only); gpu_check.sh runs it.
 """
 
 import argparse
@@ -23,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -87,6 +89,25 @@ class Steps:
         return lora is not None and lora.by_adapter is not None
 
 
+class OpCounter(TorchDispatchMode):
+    """Counts the aten ops run (views included): on a GPU, where a small batch's step is
+    bound by launching kernels, what a path costs beyond the base model's ops."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops += 1
+        return func(*args, **(kwargs or {}))
+
+
+def ops_per_step(steps: Steps, slots: list[int]) -> int:
+    with OpCounter() as counter:
+        steps.run(slots, 1)
+    return counter.ops
+
+
 def measure(steps: Steps, rows_list: list[int], paths: list[str], rounds: int, per_round: int):
     results = []
     for rows in rows_list:
@@ -108,6 +129,7 @@ def measure(steps: Steps, rows_list: list[int], paths: list[str], rounds: int, p
                     "grouped": steps.grouped(slots[path]),
                     "ms_per_step": round(ms, 3),
                     "vs_base": round(base / ms, 3),
+                    "ops": ops_per_step(steps, slots[path]),
                     "ms_runs": [round(t, 3) for t in times[path]],
                 }
             )
@@ -125,9 +147,10 @@ def profile(steps: Steps, rows: int, paths: list[str]) -> None:
         steps.run(slots, 3)
         with torch.profiler.profile(activities=activities) as prof:
             steps.run(slots, 10)
-        print(f"\n=== {path}, {rows} rows, 10 steps ===", file=sys.stderr)
-        table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=14)
-        print(table, file=sys.stderr)
+        for device in ("cpu", "cuda")[: len(activities)]:
+            print(f"\n=== {path}, {rows} rows, 10 steps, by {device} time ===", file=sys.stderr)
+            table = prof.key_averages().table(sort_by=f"self_{device}_time_total", row_limit=14)
+            print(table, file=sys.stderr)
 
 
 def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str, int]]:
@@ -150,11 +173,11 @@ def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str,
 
 def table(results: list[dict]) -> str:
     head = f"{'rows':>5} {'path':<10} {'adapters':>8} {'grouped':>8} {'ms/step':>9} {'vs base':>8}"
-    lines = [head]
+    lines = [f"{head} {'ops':>5}"]
     for r in results:
         lines.append(
             f"{r['rows']:>5} {r['path']:<10} {r['adapters']:>8} {r['grouped']!s:>8} "
-            f"{r['ms_per_step']:>9.3f} {r['vs_base']:>8.3f}"
+            f"{r['ms_per_step']:>9.3f} {r['vs_base']:>8.3f} {r['ops']:>5}"
         )
     return "\n".join(lines)
 

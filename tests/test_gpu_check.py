@@ -39,4 +39,7 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     assert by_path[(100, "uniform")]["grouped"]  # 4 rows per adapter: read once each
     assert not by_path[(32, "uniform")]["grouped"]
     assert all(s["ms_per_step"] > 0 and len(s["ms_runs"]) == 3 for s in steps)
+    for rows in (1, 32, 100):  # LoRA runs ops of its own: a few per layer
+        base_ops = by_path[(rows, "base")]["ops"]
+        assert all(by_path[(rows, path)]["ops"] > base_ops for path in ("1 adapter", "uniform"))
     assert "Self CPU" in (tmp_path / "steps-profile.txt").read_text()  # the profiler's table
