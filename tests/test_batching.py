@@ -321,3 +321,19 @@ def test_a_stack_that_keys_q_k_and_v_apart_is_refused(demo_config):
     stack = LoraStack(model, 2, device="cpu", dtype=torch.float32, shared_inputs=groups)
     key = stack.group_of("model.layers.0.self_attn.k_proj")
     assert BatchedForward(model, stack).groups[0].qkv == key
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_rms_norm_computes_what_the_model_s_own_module_does_to_the_bit(dtype):
+    from transformers import MistralConfig
+    from transformers.models.mistral.modeling_mistral import MistralRMSNorm
+
+    from worker.engine.batch import rms_norm
+
+    config = MistralConfig(hidden_size=64, rms_norm_eps=1e-5)
+    norm = MistralRMSNorm(config.hidden_size, eps=config.rms_norm_eps).to(dtype)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        norm.weight.copy_(torch.randn(64, generator=generator))
+    x = (torch.randn(3, 5, 64, generator=generator) * 4).to(dtype)
+    assert torch.equal(rms_norm(norm, x), norm(x))
