@@ -28,7 +28,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker.engine.batch import BatchedForward, Rows, shared_inputs  # noqa: E402
+from worker.engine.batch import BatchedForward, Rows, rms_norm, shared_inputs  # noqa: E402
 from worker.engine.lora import LoraStack, load_lora_adapter  # noqa: E402
 from worker.engine.model import load_base_model, torch_dtype  # noqa: E402
 
@@ -106,6 +106,17 @@ def ops_per_step(steps: Steps, slots: list[int]) -> int:
     with OpCounter() as counter:
         steps.run(slots, 1)
     return counter.ops
+
+
+def rms_norm_equals_module(steps: Steps) -> bool:
+    """Does batch.rms_norm give the model's own RMSNorm module's bits on this device? (On the
+    CPU it does, tested; a GPU's fused kernel may add the squares up in another order.)"""
+    norm = steps.model.model.norm
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 7, norm.weight.shape[0], generator=generator) * 4
+    x = x.to(device=norm.weight.device, dtype=norm.weight.dtype)
+    with torch.inference_mode():
+        return torch.equal(rms_norm(norm, x), norm(x))
 
 
 def measure(steps: Steps, rows_list: list[int], paths: list[str], rounds: int, per_round: int):
@@ -203,9 +214,15 @@ def main(argv: list[str]) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     paths = ["base", "1 adapter", "uniform", "skewed"]
-    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, max(args.rows))
+    most_rows = max([*args.rows, args.profile or 0])
+    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, most_rows)
     results = measure(steps, args.rows, paths, args.rounds, args.steps)
-    report = {"device": args.device, "dtype": args.dtype, "steps": results}
+    report = {
+        "device": args.device,
+        "dtype": args.dtype,
+        "rms_norm_equals_the_module": rms_norm_equals_module(steps),
+        "steps": results,
+    }
     if args.syncs and args.device.startswith("cuda"):
         report["syncs"] = list_syncs(steps, max(args.rows), paths)
     if args.profile:

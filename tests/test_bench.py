@@ -79,6 +79,8 @@ def test_prompts_are_grown_to_about_100_tokens_each_ending_with_its_own_task_pro
             assert 99 <= len(tokenizer(long)["input_ids"]) <= 102  # the BOS, a merge or two
             assert long.endswith(short.strip()) and long != short
             assert len(tokenizer(short)["input_ids"]) < 100
+    long_enough = " ".join(prompts["gsm8k"])  # well over 100 tokens: left as it is
+    assert lengthen({"gsm8k": [long_enough]}, tokenizer, 100) == {"gsm8k": [long_enough]}
 
 
 def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():

@@ -30,7 +30,9 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     assert systems == {"engine", "engine_base", "peft_sequential", "peft_mixed"}
     assert (tmp_path / "bench.png").stat().st_size > 0
     # the decode-step benchmark: every path at every batch size, each against the base alone
-    steps = json.loads((tmp_path / "steps.json").read_text())["steps"]
+    report = json.loads((tmp_path / "steps.json").read_text())
+    assert report["rms_norm_equals_the_module"]  # on the CPU, in bf16
+    steps = report["steps"]
     assert {(s["rows"], s["path"]) for s in steps} == {
         (rows, path) for rows in (1, 32, 100) for path in ("base", "1 adapter", "uniform", "skewed")
     }

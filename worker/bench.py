@@ -351,10 +351,13 @@ def load_prompts(data_dir: Path, adapters: list[str], per_task: int = 8) -> dict
 def lengthen(prompts: dict[str, list[str]], tokenizer, tokens: int) -> dict[str, list[str]]:
     """Each prompt grown to about `tokens` tokens (issue 4 asks for ~100; the task prompts
     have 32 to 102): the task's other test prompts go before it, as few-shot examples would,
-    and the front is cut off, so each ends with its own task prompt, in that task's format."""
+    and the front is cut off, so each ends with its own task prompt, in that task's format.
+    A prompt that is that long already stays as it is."""
 
     def grown(task_prompts: list[str], index: int) -> str:
         text, before = task_prompts[index], index
+        if len(tokenizer(text)["input_ids"]) >= tokens:
+            return text
         while len(tokenizer(text)["input_ids"]) < tokens:
             before = (before - 1) % len(task_prompts)
             text = f"{task_prompts[before]}\n\n{text}"
@@ -537,6 +540,13 @@ def int_list(text: str) -> list[int]:
     return sorted({int(part) for part in text.split(",") if part})
 
 
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -554,12 +564,13 @@ def add_arguments(parser, stream_interval_ms: int) -> None:
         "--baseline-requests",
         type=positive_int,
         help="requests per PEFT scenario (default: as the engine's, the larger of "
-        "--min-requests and twice the users)",
+        "--min-requests and twice the users); mixed batches serve whole batches, so may serve "
+        "more, and with fewer requests than users only the first users' TTFT is measured",
     )
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument(
         "--prompt-tokens",
-        type=int,
+        type=non_negative_int,
         default=100,
         help="each task prompt grown to about this many tokens with the task's other prompts "
         "before it (0: the task prompts as they are, 32 to 102 tokens)",

@@ -51,7 +51,7 @@ class _Pass:
 
     rows: Rows
     starts: torch.Tensor  # (B,) rows.positions on the device
-    every_row: torch.Tensor  # (B,) 0..B-1, for the decode's indexed cache writes
+    every_row: torch.Tensor | None  # (B,) 0..B-1 for a decode's indexed cache writes
     cache: "KVCache"
     cos: torch.Tensor
     sin: torch.Tensor
@@ -168,7 +168,7 @@ class BatchedForward:
         cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, head_dim): one view for every head
         lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=length == 1)
         mask = causal_mask(positions, span=max(rows.positions) + length)
-        every_row = torch.arange(batch, device=device)
+        every_row = torch.arange(batch, device=device) if length == 1 else None
         step = _Pass(rows, starts, every_row, cache, cos, sin, mask, lora)
         for index, layer in enumerate(self.layers):
             groups = self.groups[index]
@@ -191,7 +191,7 @@ class BatchedForward:
     def _attention(self, attn, groups: _LayerGroups, index: int, x: torch.Tensor, step: "_Pass"):
         batch, length, _ = x.shape
         q, k, v = self._project((attn.q_proj, attn.k_proj, attn.v_proj), groups.qkv, x, step.lora)
-        # RoPE turns q's and k's heads alike: once for both (7 ops a layer fewer; on a GPU a
+        # RoPE turns q's and k's heads alike: once for both (6 ops a layer fewer; on a GPU a
         # small batch's decode step costs about its kernel launches)
         qk = torch.cat((q, k), dim=-1).view(batch, length, -1, self.head_dim).transpose(1, 2)
         qk = apply_rotary(qk, step.cos, step.sin)
@@ -208,12 +208,12 @@ class BatchedForward:
 
 
 def rms_norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """What Hugging Face's Mistral/Llama RMSNorm module computes, to the bit (normalized in
-    float32, then scaled in x's dtype), in half its ops: `F.rms_norm` is one fused kernel
-    on a GPU where the module runs six, and a small batch's decode step there costs about
-    its kernel launches."""
-    normed = F.rms_norm(x.float(), norm.weight.shape, eps=norm.variance_epsilon)
-    return norm.weight * normed.to(x.dtype)
+    """What Hugging Face's Mistral/Llama RMSNorm module computes (normalized in float32, then
+    scaled in x's dtype: `F.rms_norm` upcasts and casts back itself) in two ops instead of
+    eight: on a GPU `F.rms_norm` is one fused kernel, and a small batch's decode step there
+    costs about its kernel launches. The same bits on the CPU (tested); a GPU's fused kernel
+    may add the squares up in another order."""
+    return norm.weight * F.rms_norm(x, norm.weight.shape, eps=norm.variance_epsilon)
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

@@ -10,9 +10,9 @@ class EngineConfig:
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
     max_active_adapters: int = 32  # adapters resident on the device (LRU); the rest on disk
     max_batch: int = 32  # requests decoded together; more wait for a free row
-    # Prompt tokens prefilled per step, so running rows never stall for long. 512, as vLLM's
-    # chunked prefill: at 100 users with 100-token prompts, 256 (two prompts a pass) gave
-    # 3363 and 3057 tok/s over 25 adapters, 512 gave 3624 and 3633 (ITL p95 34-38 -> 46-52 ms).
+    # Prompt tokens prefilled per step, so running rows never stall for long. At 100 users
+    # with 100-token prompts, 256 (two prompts a pass) gave 3363 and 3057 tok/s over 25
+    # adapters, 512 gave 3624 and 3633 (ITL p95 34-38 -> 46-52 ms).
     prefill_chunk: int = 512
 
 
