@@ -38,6 +38,19 @@ def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_setti
     assert plot.read_bytes().startswith(b"\x89PNG")
 
 
+def test_baseline_requests_caps_what_peft_serves_one_at_a_time(
+    demo_config, demo_settings, tmp_path
+):
+    out = io.StringIO()
+    argv = ["--users", "1", "--baseline-users", "4", "--baseline-requests", "3", "--repeats", "1"]
+    argv += ["--new-tokens", "2", "--adapters", "2", "--plot", str(tmp_path / "bench.png")]
+    call_command("bench", *argv, "--json", stdout=out)
+    served = {row["system"]: row["requests"] for row in json.loads(out.getvalue())["scenarios"]}
+    assert served["peft_sequential"] == 3
+    assert served["peft_mixed"] == 4  # the 4 users ready at once make one whole batch
+    assert served["engine"] == 8  # the engine's own count: --min-requests 8
+
+
 def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, demo_settings):
     out = io.StringIO()
     call_command("bench", "--memory", "48", "--adapters", "2", stdout=out)
