@@ -28,11 +28,12 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker.engine.batch import BatchedForward, Rows, rms_norm, shared_inputs  # noqa: E402
-from worker.engine.lora import LoraStack, load_lora_adapter  # noqa: E402
-from worker.engine.model import load_base_model, torch_dtype  # noqa: E402
+from worker.bench import int_list, zipf_weights  # noqa: E402
+from worker.engine.batch import Rows, batched_forward, rms_norm  # noqa: E402
+from worker.engine.lora import load_lora_adapter  # noqa: E402
+from worker.engine.model import load_base_model  # noqa: E402
 
-POSITION = 100  # where every row's next token goes: a ~55-token prompt and ~45 tokens out
+POSITION = 100  # where every row's next token goes: some way into an answer
 
 
 def row_slots(path: str, rows: int, adapters: list[int]) -> list[int]:
@@ -43,8 +44,8 @@ def row_slots(path: str, rows: int, adapters: list[int]) -> list[int]:
         return [adapters[0]] * rows
     if path == "uniform":  # round robin: as even as rows allow
         return [adapters[row % len(adapters)] for row in range(rows)]
-    # skewed: the i-th adapter ~1/(i+1) as often (Zipf), as the benchmark's popularity
-    weights = [1 / (rank + 1) for rank in range(len(adapters))]
+    # skewed, as the benchmark's popularity: rows in proportion to Zipf weights
+    weights = zipf_weights(len(adapters))
     cumulative, total, slots = 0.0, sum(weights), []
     for slot, weight in zip(adapters, weights, strict=True):
         cumulative += weight
@@ -59,15 +60,9 @@ class Steps:
         self.device = device
         self.model, _ = load_base_model(model_dir, device=device, dtype=dtype)
         names = sorted(p.name for p in adapter_dir.iterdir() if p.is_dir())
-        self.stack = LoraStack(
-            self.model,
-            len(names),
-            device=device,
-            dtype=torch_dtype(dtype),
-            shared_inputs=shared_inputs(self.model),
-        )
+        self.forward = batched_forward(self.model, len(names), device=device, dtype=dtype)
+        self.stack = self.forward.lora
         self.adapters = [self.stack.load(load_lora_adapter(n, adapter_dir / n)) for n in names]
-        self.forward = BatchedForward(self.model, self.stack)
         self.cache = self.forward.new_cache(rows, POSITION + 1)
         self.cache.reserve(POSITION + 1)
         self.vocab = self.model.config.vocab_size
@@ -191,10 +186,6 @@ def table(results: list[dict]) -> str:
             f"{r['ms_per_step']:>9.3f} {r['vs_base']:>8.3f} {r['ops']:>5}"
         )
     return "\n".join(lines)
-
-
-def int_list(text: str) -> list[int]:
-    return [int(part) for part in text.split(",") if part]
 
 
 def main(argv: list[str]) -> None:

@@ -47,15 +47,19 @@ class Workload:
     read_every_s: float = 0.0
 
     def pick(self, rng: random.Random) -> tuple[str | None, str]:
-        if self.popularity == "skewed":  # Zipf: the i-th adapter is asked for ~1/(i+1) as often
-            weights = [1 / (rank + 1) for rank in range(len(self.adapters))]
-            adapter = rng.choices(self.adapters, weights)[0]
+        if self.popularity == "skewed":
+            adapter = rng.choices(self.adapters, zipf_weights(len(self.adapters)))[0]
         else:
             adapter = rng.choice(self.adapters)
         # The base model answers the same mix of task prompts as the adapters do: prompt
         # lengths differ by task (32 to 102 tokens), and so does the cost of a request.
         task = adapter or rng.choice(list(self.prompts))
         return adapter, rng.choice(self.prompts[task])
+
+
+def zipf_weights(count: int) -> list[float]:
+    """Skewed popularity (Zipf): the i-th of `count` is asked for ~1/(i+1) as often."""
+    return [1 / (rank + 1) for rank in range(count)]
 
 
 @dataclass

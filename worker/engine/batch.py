@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .lora import LoraPass, LoraStack
+from .model import torch_dtype
 
 
 @dataclass
@@ -121,6 +122,19 @@ def shared_inputs(model) -> list[tuple[str, ...]]:
     `LoraStack` applies their LoRA A's in one matmul."""
     layers = [_LayerGroups.of(index) for index in range(len(model.model.layers))]
     return [group for layer in layers for group in (layer.qkv, layer.gate_up)]
+
+
+def batched_forward(model, capacity: int, *, device: str, dtype: str) -> "BatchedForward":
+    """The model's batched forward pass, with a LoraStack of `capacity` adapter slots laid
+    out as the pass reads it (q, k and v, and gate and up, each one input group)."""
+    stack = LoraStack(
+        model,
+        capacity,
+        device=device,
+        dtype=torch_dtype(dtype),
+        shared_inputs=shared_inputs(model),
+    )
+    return BatchedForward(model, stack)
 
 
 class BatchedForward:

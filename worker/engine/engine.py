@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 import torch
 
 from .adapters import AdapterStore
-from .batch import BatchedForward, Rows, shared_inputs
+from .batch import Rows, batched_forward
 from .config import EngineConfig, GenerationRequest
 from .detokenize import IncrementalDetokenizer
 from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
-from .lora import LoraStack
 from .memory import release_freed_memory
-from .model import context_length, load_base_model, torch_dtype
+from .model import context_length, load_base_model
 from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
 
@@ -180,14 +179,10 @@ class Engine:
         # read once: the tokenizer's property looks the token up on every call (1.9 µs, per
         # row and step)
         self._eos_token_id = self.tokenizer.eos_token_id
-        self.lora = LoraStack(
-            self.model,
-            config.max_active_adapters,
-            device=config.device,
-            dtype=torch_dtype(config.dtype),
-            shared_inputs=shared_inputs(self.model),
+        self.forward = batched_forward(
+            self.model, config.max_active_adapters, device=config.device, dtype=config.dtype
         )
-        self.forward = BatchedForward(self.model, self.lora)
+        self.lora = self.forward.lora
         # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
         # new prompts are prefilled before they join.
         self._staging = config.max_batch
