@@ -360,11 +360,11 @@ def lengthen(prompts: dict[str, list[str]], tokenizer, tokens: int) -> dict[str,
 
     def grown(task_prompts: list[str], index: int) -> str:
         text, before = task_prompts[index], index
-        if len(tokenizer(text)["input_ids"]) >= tokens:
-            return text
         while len(tokenizer(text)["input_ids"]) < tokens:
             before = (before - 1) % len(task_prompts)
             text = f"{task_prompts[before]}\n\n{text}"
+        if text == task_prompts[index]:
+            return text  # long enough as it is
         ids = tokenizer(text, add_special_tokens=False)["input_ids"][-tokens:]
         return tokenizer.decode(ids)
 
@@ -608,13 +608,13 @@ def run(args, config, data_dir: Path) -> str:
     """Run what `args` asks for on `config` (an EngineConfig); return what to print."""
     names = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
     prompts = load_prompts(data_dir, names[: args.adapters])
+    if args.memory:  # sends its own short prompts: only the adapters' names count
+        return json.dumps(run_memory_check(config, list(prompts), 500, args.memory), indent=2)
     if args.prompt_tokens:
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
         prompts = lengthen(prompts, tokenizer, args.prompt_tokens)
-    if args.memory:
-        return json.dumps(run_memory_check(config, list(prompts), 500, args.memory), indent=2)
     config = replace(config, max_batch=max([*args.users, config.max_batch]))
     rows = run_all(args, config, prompts)
     report = {
