@@ -65,6 +65,8 @@ def assert_lora_by_definition(
 def test_every_step_of_a_random_walk_equals_lora_by_definition(monkeypatch):
     torch.manual_seed(0)
     rnd = random.Random(0)
+    # a small cache of module views, so that the walk also reads views kept across evictions
+    monkeypatch.setattr("worker.engine.lora.VIEW_CACHE_SIZE", 3)
     stack = LoraStack(tiny_model(), 3, device="cpu", dtype=torch.float32, shared_inputs=SHARED)
     by_adapter = moves_made(stack, monkeypatch, methods=("_by_adapter",))
     adapter_in = {}  # slot -> the adapter loaded there last
