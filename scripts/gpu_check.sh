@@ -3,7 +3,8 @@
 # in bf16, 25 random r=8 adapters (q_proj, v_proj), one decode step timed path by path
 # (decode_steps.py), and the benchmark at 1, 32 and 100 users against PEFT. Needs a CUDA
 # build of torch (README, "On a GPU"). About 5 minutes, all of it.
-#   scripts/gpu_check.sh    # writes $OUT/steps.json (+ steps-profile.txt), bench.json, bench.png
+#   scripts/gpu_check.sh    # writes $OUT/steps.json (+ steps-profile.txt), bench.json, bench.png,
+#                           # timings.txt (seconds from the start at the end of each part)
 # Arguments go on to `manage.py bench` (the last of a repeated option wins). The tests run the
 # same path on the CPU at a toy size: DEVICE=cpu SHAPE=tiny scripts/gpu_check.sh --users 1,4
 set -euo pipefail
@@ -13,21 +14,28 @@ OUT=${OUT:-/tmp/loraland-gpu}
 DEVICE=${DEVICE:-cuda}
 SHAPE=${SHAPE:-mistral-7b}
 
+# Where the minutes go, on stderr and in $OUT/timings.txt (the check is meant to fit in 5).
+phase() { echo "gpu_check: $1 after ${SECONDS} s" | tee -a "$OUT/timings.txt" >&2; }
+mkdir -p "$OUT" && : > "$OUT/timings.txt"
+
 if [ "$DEVICE" = cuda ]; then
   "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
 fi
 "$PY" scripts/random_model.py --out "$OUT" --adapters 25 --shape "$SHAPE" --device "$DEVICE"
+phase "model and adapters built"
 # One decode step, path by path, with no engine thread and no users (what a step costs on its
 # own, and what in it makes the host wait for the device), then the benchmark.
 "$PY" scripts/decode_steps.py "$OUT/model" "$OUT/adapters" --device "$DEVICE" --dtype bfloat16 \
   --rows 1,32,100 --rounds 3 --steps 10 --syncs --profile 32 --json \
   > "$OUT/steps.json" 2> "$OUT/steps-profile.txt" ||
   echo "decode_steps.py failed (see $OUT/steps-profile.txt); the benchmark runs all the same" >&2
-# One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT); 4 requests
-# a scenario at least, and 16 for PEFT (one at a time, ~2.5 s a request on an H200), so that
-# the whole check stays within 5 minutes. Without Django (scripts/gpu_bench.py): a GPU box's
-# stock image has torch, transformers and peft only.
+phase "decode steps timed"
+# One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT); one
+# request a user (throughput of the first wave; 4 requests at 1 user), and 16 for PEFT one at a
+# time (~2.5 s a request on an H200), so that the whole check stays within 5 minutes. Without
+# Django (scripts/gpu_bench.py): a GPU box's stock image has torch, transformers and peft only.
 "$PY" scripts/gpu_bench.py "$OUT" "$DEVICE" --users 1,32,100 --baseline-users 32 \
-  --min-requests 4 --baseline-requests 16 --repeats 1 --plot "$OUT/bench.png" --json "$@" \
-  > "$OUT/bench.json"
+  --min-requests 4 --requests-per-user 1 --baseline-requests 16 --repeats 1 \
+  --plot "$OUT/bench.png" --json "$@" > "$OUT/bench.json"
+phase "benchmark run"
 cat "$OUT/steps.json" "$OUT/bench.json"

@@ -51,6 +51,17 @@ def test_baseline_requests_caps_what_peft_serves_one_at_a_time(
     assert served["engine"] == 8  # the engine's own count: --min-requests 8
 
 
+def test_requests_per_user_sizes_each_scenario_above_min_requests(
+    demo_config, demo_settings, tmp_path
+):
+    out = io.StringIO()
+    argv = ["--users", "1,4", "--baseline-users", "", "--min-requests", "2", "--repeats", "1"]
+    argv += ["--requests-per-user", "3", "--new-tokens", "2", "--adapters", "2"]
+    call_command("bench", *argv, "--plot", str(tmp_path / "bench.png"), "--json", stdout=out)
+    rows = json.loads(out.getvalue())["scenarios"]
+    assert {(row["users"], row["requests"]) for row in rows} == {(1, 3), (4, 12)}
+
+
 def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, demo_settings):
     out = io.StringIO()
     call_command("bench", "--memory", "48", "--adapters", "2", stdout=out)

@@ -45,3 +45,9 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
         base_ops = by_path[(rows, "base")]["ops"]
         assert all(by_path[(rows, path)]["ops"] > base_ops for path in ("1 adapter", "uniform"))
     assert "Self CPU" in (tmp_path / "steps-profile.txt").read_text()  # the profiler's table
+    # where the minutes went: each part's end, in seconds from the start, in order
+    timings = (tmp_path / "timings.txt").read_text().splitlines()
+    parts = ["model and adapters built", "decode steps timed", "benchmark run"]
+    assert [line.split(": ")[1].split(" after ")[0] for line in timings] == parts
+    seconds = [int(line.split(" after ")[1].removesuffix(" s")) for line in timings]
+    assert seconds == sorted(seconds)

@@ -426,7 +426,7 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
         system, label, users, asked, popularity = plan[index]
         step = f"round {round_}/{args.repeats}, [{index + 1}/{len(plan)}]"
         print(f"{step} {system} {label}, {users} users", file=sys.stderr)
-        requests = max(args.min_requests, 2 * users)
+        requests = max(args.min_requests, args.requests_per_user * users)
         if system.startswith("peft") and args.baseline_requests:
             requests = args.baseline_requests  # PEFT one at a time is slow on a 7B model
         read_every_s = args.read_every_ms / 1000
@@ -565,11 +565,19 @@ def add_arguments(parser, stream_interval_ms: int) -> None:
     parser.add_argument("--baseline-users", type=int_list, default=[1, 32])
     parser.add_argument("--min-requests", type=int, default=8)
     parser.add_argument(
+        "--requests-per-user",
+        type=positive_int,
+        default=2,
+        help="a scenario serves the larger of --min-requests and this many requests per user "
+        "(1: each user sends one, and throughput is that of the first wave)",
+    )
+    parser.add_argument(
         "--baseline-requests",
         type=positive_int,
         help="requests per PEFT scenario (default: as the engine's, the larger of "
-        "--min-requests and twice the users); mixed batches serve whole batches, so may serve "
-        "more, and with fewer requests than users only the first users' TTFT is measured",
+        "--min-requests and --requests-per-user per user); mixed batches serve whole batches, "
+        "so may serve more, and with fewer requests than users only the first users' TTFT is "
+        "measured",
     )
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument(
