@@ -24,11 +24,14 @@ fi
 "$PY" scripts/random_model.py --out "$OUT" --adapters 25 --shape "$SHAPE" --device "$DEVICE"
 phase "model and adapters built"
 # One decode step, path by path, with no engine thread and no users (what a step costs on its
-# own, and what in it makes the host wait for the device), then the benchmark.
-"$PY" scripts/decode_steps.py "$OUT/model" "$OUT/adapters" --device "$DEVICE" --dtype bfloat16 \
+# own, and what in it makes the host wait for the device), then the benchmark. At most
+# STEPS_TIMEOUT seconds (default 120), so that the benchmark keeps its share of the 5 minutes.
+timeout "${STEPS_TIMEOUT:-120}" \
+  "$PY" scripts/decode_steps.py "$OUT/model" "$OUT/adapters" --device "$DEVICE" --dtype bfloat16 \
   --rows 1,32,100 --rounds 3 --steps 10 --syncs --profile 32 --json \
   > "$OUT/steps.json" 2> "$OUT/steps-profile.txt" ||
-  echo "decode_steps.py failed (see $OUT/steps-profile.txt); the benchmark runs all the same" >&2
+  echo "decode_steps.py failed or timed out (see $OUT/steps-profile.txt); the benchmark runs" \
+    "all the same" >&2
 phase "decode steps timed"
 # One round (--repeats 1): each round loads the 7B model twice (engine, then PEFT); one
 # request a user (throughput of the first wave; 4 requests at 1 user), and 16 for PEFT one at a

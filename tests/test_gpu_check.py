@@ -10,14 +10,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
-    env = {
+def toy_check_env(out: Path, **more: str) -> dict:
+    """gpu_check.sh's environment for a toy-size run on the CPU, writing to `out`."""
+    return {
         **os.environ,
         "PYTHON": sys.executable,
-        "OUT": str(tmp_path),
+        "OUT": str(out),
         "DEVICE": "cpu",
         "SHAPE": "tiny",
+        **more,
     }
+
+
+def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
+    env = toy_check_env(tmp_path)
     quick = ["--users", "1,4", "--baseline-users", "4", "--min-requests", "2", "--new-tokens", "4"]
     subprocess.run(
         ["bash", "scripts/gpu_check.sh", *quick], cwd=ROOT, env=env, check=True, timeout=600
@@ -51,3 +57,20 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     assert [line.split(": ")[1].split(" after ")[0] for line in timings] == parts
     seconds = [int(line.split(" after ")[1].removesuffix(" s")) for line in timings]
     assert seconds == sorted(seconds)
+
+
+def test_the_benchmark_still_runs_when_the_decode_steps_run_out_of_time(tmp_path):
+    quick = ["--users", "1", "--baseline-users", "", "--min-requests", "1", "--new-tokens", "2"]
+    done = subprocess.run(
+        ["bash", "scripts/gpu_check.sh", *quick],
+        cwd=ROOT,
+        env=toy_check_env(tmp_path, STEPS_TIMEOUT="1"),  # too short to load the model
+        check=True,
+        timeout=600,
+        capture_output=True,
+        text=True,
+    )
+    assert "decode_steps.py failed or timed out" in done.stderr
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert {row["system"] for row in report["scenarios"]} == {"engine", "engine_base"}
+    assert "benchmark run" in (tmp_path / "timings.txt").read_text()
