@@ -16,7 +16,8 @@ SHAPE=${SHAPE:-mistral-7b}
 
 # Where the minutes go, on stderr and in $OUT/timings.txt (the check is meant to fit in 5).
 phase() { echo "gpu_check: $1 after ${SECONDS} s" | tee -a "$OUT/timings.txt" >&2; }
-mkdir -p "$OUT" && : > "$OUT/timings.txt"
+mkdir -p "$OUT"
+: > "$OUT/timings.txt"
 
 if [ "$DEVICE" = cuda ]; then
   "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
@@ -25,8 +26,9 @@ fi
 phase "model and adapters built"
 # One decode step, path by path, with no engine thread and no users (what a step costs on its
 # own, and what in it makes the host wait for the device), then the benchmark. At most
-# STEPS_TIMEOUT seconds (default 120), so that the benchmark keeps its share of the 5 minutes.
-timeout "${STEPS_TIMEOUT:-120}" \
+# STEPS_TIMEOUT seconds (default 120; 0: no limit), so that the benchmark keeps its share of
+# the 5 minutes; --foreground lets Ctrl-C through, -k kills it if SIGTERM does not end it.
+timeout --foreground -k 10 "${STEPS_TIMEOUT:-120}" \
   "$PY" scripts/decode_steps.py "$OUT/model" "$OUT/adapters" --device "$DEVICE" --dtype bfloat16 \
   --rows 1,32,100 --rounds 3 --steps 10 --syncs --profile 32 --json \
   > "$OUT/steps.json" 2> "$OUT/steps-profile.txt" ||

@@ -55,11 +55,12 @@ def test_requests_per_user_sizes_each_scenario_above_min_requests(
     demo_config, demo_settings, tmp_path
 ):
     out = io.StringIO()
-    argv = ["--users", "1,4", "--baseline-users", "", "--min-requests", "2", "--repeats", "1"]
+    argv = ["--users", "1,4", "--baseline-users", "", "--min-requests", "5", "--repeats", "1"]
     argv += ["--requests-per-user", "3", "--new-tokens", "2", "--adapters", "2"]
     call_command("bench", *argv, "--plot", str(tmp_path / "bench.png"), "--json", stdout=out)
     rows = json.loads(out.getvalue())["scenarios"]
-    assert {(row["users"], row["requests"]) for row in rows} == {(1, 3), (4, 12)}
+    # 1 user: --min-requests wins (5 > 3); 4 users: 3 each
+    assert {(row["users"], row["requests"]) for row in rows} == {(1, 5), (4, 12)}
 
 
 def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, demo_settings):

@@ -23,7 +23,7 @@ def toy_check_env(out: Path, **more: str) -> dict:
 
 
 def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
-    env = toy_check_env(tmp_path)
+    env = toy_check_env(tmp_path, STEPS_TIMEOUT="600")  # a busy machine must not cut it short
     quick = ["--users", "1,4", "--baseline-users", "4", "--min-requests", "2", "--new-tokens", "4"]
     subprocess.run(
         ["bash", "scripts/gpu_check.sh", *quick], cwd=ROOT, env=env, check=True, timeout=600
@@ -34,6 +34,12 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     assert len(list((tmp_path / "adapters").iterdir())) == 25
     systems = {row["system"] for row in report["scenarios"] if row["tokens_per_s"] > 0}
     assert systems == {"engine", "engine_base", "peft_sequential", "peft_mixed"}
+    # one request a user (--requests-per-user 1), at least --min-requests 2
+    served = {(row["system"], row["users"], row["requests"]) for row in report["scenarios"]}
+    assert {(users, requests) for system, users, requests in served if system == "engine"} == {
+        (1, 2),
+        (4, 4),
+    }
     assert (tmp_path / "bench.png").stat().st_size > 0
     # the decode-step benchmark: every path at every batch size, each against the base alone
     report = json.loads((tmp_path / "steps.json").read_text())
@@ -64,7 +70,7 @@ def test_the_benchmark_still_runs_when_the_decode_steps_run_out_of_time(tmp_path
     done = subprocess.run(
         ["bash", "scripts/gpu_check.sh", *quick],
         cwd=ROOT,
-        env=toy_check_env(tmp_path, STEPS_TIMEOUT="1"),  # too short to load the model
+        env=toy_check_env(tmp_path, STEPS_TIMEOUT="0.1"),  # too short to load the model
         check=True,
         timeout=600,
         capture_output=True,
