@@ -2,6 +2,7 @@
 
 import io
 import json
+import statistics
 
 import pytest
 from django.core.management import call_command
@@ -34,7 +35,21 @@ def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_setti
         assert row["peak_rss_mb"] > 0
     for name in ("vs_peft_sequential", "vs_peft_mixed", "vs_base"):
         assert report["ratios"][name] > 0
+        rounds = report["ratio_rounds"][name]  # each round's, for pooling several runs
+        assert len(rounds) == 2
+        assert report["ratios"][name] == pytest.approx(statistics.median(rounds), abs=0.006)
+
+    def runs_at_32(system: str, label: str) -> list[float]:
+        for row in report["scenarios"]:
+            if (row["system"], row["users"], row["adapters"]) == (system, 32, label):
+                return row["tokens_per_s_runs"]
+        raise AssertionError(f"no {system} {label} row at 32 users")
+
+    ours, base = runs_at_32("engine", f"{adapters} uniform"), runs_at_32("engine_base", "no LoRA")
+    rounds = [round(a / b, 3) for a, b in zip(ours, base, strict=True)]
+    assert report["ratio_rounds"]["vs_base"] == rounds
     assert report["scaling_100_vs_1"] is None  # no 100-user run was asked for
+    assert report["ratio_rounds"]["scaling_100_vs_1"] is None
     assert plot.read_bytes().startswith(b"\x89PNG")
 
 

@@ -466,7 +466,8 @@ def combine(results: list[dict]) -> dict:
 
 def ratios(rows: list[dict], adapters: int) -> dict:
     """Throughput ratios, each the median over rounds of the ratio within one round (the two
-    systems ran minutes apart at most, so the machine's drift cancels out)."""
+    systems ran minutes apart at most, so the machine's drift cancels out); `ratio_rounds`
+    keeps every round's, so that several runs' rounds can be pooled."""
 
     def runs(system, users, label=f"{adapters} uniform"):
         for row in rows:
@@ -474,20 +475,25 @@ def ratios(rows: list[dict], adapters: int) -> dict:
                 return row["tokens_per_s_runs"]
         return None
 
-    def ratio(ours, theirs):
+    def per_round(ours, theirs) -> list[float] | None:
         if not ours or not theirs:
             return None
-        return round(statistics.median(a / b for a, b in zip(ours, theirs, strict=True)), 2)
+        return [a / b for a, b in zip(ours, theirs, strict=True)]
 
     ours = runs("engine", 32)
-    return {
-        "ratios": {
-            "vs_peft_sequential": ratio(ours, runs("peft_sequential", 32)),
-            "vs_peft_mixed": ratio(ours, runs("peft_mixed", 32)),
-            "vs_base": ratio(ours, runs("engine_base", 32, "no LoRA")),
-        },
-        "scaling_100_vs_1": ratio(runs("engine", 100), runs("engine", 1)),
+    rounds = {
+        "vs_peft_sequential": per_round(ours, runs("peft_sequential", 32)),
+        "vs_peft_mixed": per_round(ours, runs("peft_mixed", 32)),
+        "vs_base": per_round(ours, runs("engine_base", 32, "no LoRA")),
+        "scaling_100_vs_1": per_round(runs("engine", 100), runs("engine", 1)),
     }
+    median = {
+        name: round(statistics.median(values), 2) if values else None
+        for name, values in rounds.items()
+    }
+    scaling = median.pop("scaling_100_vs_1")
+    shown = {name: values and [round(v, 3) for v in values] for name, values in rounds.items()}
+    return {"ratios": median, "scaling_100_vs_1": scaling, "ratio_rounds": shown}
 
 
 def draw(rows: list[dict], path: Path) -> None:
@@ -537,6 +543,7 @@ def format_table(report: dict) -> str:
         )
     lines.append(f"ratios at 32 users, all adapters: {json.dumps(report['ratios'])}")
     lines.append(f"throughput at 100 users / at 1: {report['scaling_100_vs_1']}")
+    lines.append(f"each round's ratios: {json.dumps(report['ratio_rounds'])}")
     return "\n".join(lines)
 
 
