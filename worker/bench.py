@@ -480,6 +480,9 @@ def ratios(rows: list[dict], adapters: int) -> dict:
             return None
         return [a / b for a, b in zip(ours, theirs, strict=True)]
 
+    def median(values: list[float] | None) -> float | None:
+        return round(statistics.median(values), 2) if values else None
+
     ours = runs("engine", 32)
     rounds = {
         "vs_peft_sequential": per_round(ours, runs("peft_sequential", 32)),
@@ -487,13 +490,16 @@ def ratios(rows: list[dict], adapters: int) -> dict:
         "vs_base": per_round(ours, runs("engine_base", 32, "no LoRA")),
         "scaling_100_vs_1": per_round(runs("engine", 100), runs("engine", 1)),
     }
-    median = {
-        name: round(statistics.median(values), 2) if values else None
-        for name, values in rounds.items()
+    return {
+        "ratios": {
+            name: median(values) for name, values in rounds.items() if name != "scaling_100_vs_1"
+        },
+        "scaling_100_vs_1": median(rounds["scaling_100_vs_1"]),
+        "ratio_rounds": {
+            name: [round(value, 3) for value in values] if values else None
+            for name, values in rounds.items()
+        },
     }
-    scaling = median.pop("scaling_100_vs_1")
-    shown = {name: values and [round(v, 3) for v in values] for name, values in rounds.items()}
-    return {"ratios": median, "scaling_100_vs_1": scaling, "ratio_rounds": shown}
 
 
 def draw(rows: list[dict], path: Path) -> None:
