@@ -3,10 +3,9 @@
 import collections
 import csv
 import functools
-import re
+import json
 import string
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,24 +18,37 @@ from demo.generators import FORMATS, make_splits, render_prompt  # noqa: E402
 
 CSV_SLUGS = [row["slug"] for row in csv.DictReader((ROOT / "demo" / "tasks.csv").open())]
 
-# Classification tasks and their full label sets.
+REPORT_FILE = ROOT / "demo" / "report_prompts.json"
+REPORT = {entry["slug"]: entry for entry in json.loads(REPORT_FILE.read_text())["tasks"]}
+
+# Classification tasks and their full label sets, in the report's output formats.
 LABELS = {
-    "dbpedia": None,  # 14 classes, checked by count below
-    "customer_support": None,
-    "legal": None,
+    "dbpedia": {str(i) for i in range(14)},
+    "customer_support": {
+        "replace card",
+        "transfer money",
+        "check balance",
+        "order checks",
+        "pay bill",
+        "reset password",
+        "schedule appointment",
+        "get branch hours",
+        "none of the above",
+    },
+    "legal": None,  # one-word clause types, checked by count below
     "glue_qnli": {"0", "1"},
-    "boolq": {"true", "false"},
+    "boolq": {"True", "False"},
     "glue_sst2": {"0", "1"},
-    "glue_mnli": {"entailment", "neutral", "contradiction"},
+    "glue_mnli": {"0", "1", "2"},
     "glue_cola": {"0", "1"},
     "glue_mrpc": {"0", "1"},
     "glue_qqp": {"0", "1"},
     "covid": {"Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"},
-    "jigsaw": {"0", "1"},
+    "jigsaw": {"yes", "no"},
     "hellaswag": {"0", "1", "2", "3"},
     "winogrande": {"1", "2"},
 }
-LABEL_COUNTS = {"dbpedia": 14, "customer_support": 8, "legal": 10}
+LABEL_COUNTS = {"legal": range(8, 17)}
 
 
 @functools.cache
@@ -54,16 +66,27 @@ def test_all_csv_slugs_present_in_order():
 
 
 @pytest.mark.parametrize("slug", CSV_SLUGS)
-def test_template_fields_match(slug):
+def test_the_report_template_and_placeholders_are_served(slug):
     fmt = FORMATS[slug]
     assert fmt.slug == slug
+    assert fmt.template == REPORT[slug]["prompt_template"]
+    assert fmt.fields == tuple(REPORT[slug]["placeholders"])
     parsed = [name for _, name, spec, conv in string.Formatter().parse(fmt.template) if name]
-    assert sorted(parsed) == sorted(fmt.fields)
-    assert len(set(fmt.fields)) == len(fmt.fields)
-    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in fmt.fields)
-    assert fmt.template.endswith(":")  # the answer brings its own leading space
-    assert fmt.template.splitlines()[-1].startswith("### ")
+    assert sorted(set(parsed)) == sorted(fmt.fields)
+    assert set(fmt.optional) <= set(fmt.fields)
+    assert fmt.separator == ("" if fmt.template[-1].isspace() else " ")
     assert fmt.description and "\n" not in fmt.description
+
+
+@pytest.mark.parametrize("slug", CSV_SLUGS)
+def test_rendering_reproduces_the_template_byte_for_byte(slug):
+    """Filling the report's template by hand, field by field, gives exactly the served prompt."""
+    row = splits(slug)[1][0]
+    text = REPORT[slug]["prompt_template"]
+    for name, value in row["inputs"].items():
+        text = text.replace("{" + name + "}", value)
+    text = text.replace("{{", "{").replace("}}", "}")
+    assert render_prompt(slug, row["inputs"]) == text
 
 
 @pytest.mark.parametrize("slug", CSV_SLUGS)
@@ -77,7 +100,8 @@ def test_splits_sizes_disjoint_and_nonempty(slug):
     for row in train + test:
         assert set(row["inputs"]) == set(FORMATS[slug].fields)
         assert row["output"].strip()
-        assert all(value.strip() for value in row["inputs"].values())
+        required = set(FORMATS[slug].fields) - set(FORMATS[slug].optional)
+        assert all(row["inputs"][name].strip() for name in required)
         text = render_prompt(slug, row["inputs"]) + row["output"]
         assert text.isascii()
 
@@ -95,8 +119,8 @@ def test_splits_deterministic_and_seeded(slug):
 def test_inputs_and_outputs_are_short(slug):
     train, test = splits(slug)
     for row in train + test:
-        assert sum(len(v.split()) for v in row["inputs"].values()) <= 60
-        assert len(row["output"].split()) <= 40
+        assert sum(len(v.split()) for v in row["inputs"].values()) <= 90
+        assert len(row["output"].split()) <= 90
 
 
 @pytest.mark.parametrize("slug", sorted(LABELS))
@@ -107,7 +131,7 @@ def test_label_balance(slug):
     if expected is not None:
         assert set(counts) == expected
     else:
-        assert len(counts) == LABEL_COUNTS[slug]
+        assert len(counts) in LABEL_COUNTS[slug]
     share = max(counts.values()) / sum(counts.values())
     limit = 0.6 if len(counts) == 2 else 2.0 / len(counts)
     assert share <= limit, (slug, counts)
@@ -118,56 +142,9 @@ def test_variety(slug):
     train, test = splits(slug)
     rows = train + test
     assert len(set(prompts(rows, slug))) >= 0.9 * len(rows)
-    # Inputs differ beyond their first field: no field is constant across the split.
-    for field in FORMATS[slug].fields:
+    # Inputs differ beyond their first field: no field is constant across the split (but
+    # magicoder's language, which the report evaluates in Python only).
+    for field in set(FORMATS[slug].fields) - {"lang"}:
         assert len({row["inputs"][field] for row in rows}) > 1, field
     if slug not in LABELS and slug != "glue_stsb":
         assert len({row["output"] for row in rows}) >= 0.5 * len(rows)
-
-
-def test_magicoder_reference_solutions_pass_their_tests():
-    train, test = splits("magicoder")
-    for row in train + test:
-        meta = row["meta"]
-        assert len(meta["tests"]) >= 2
-        assert row["output"].startswith(f"def {meta['entry_point']}(")
-        assert len(row["output"].splitlines()) <= 6
-        namespace: dict = {}
-        exec(row["output"], namespace)
-        assert callable(namespace[meta["entry_point"]])
-        for line in meta["tests"]:
-            assert line.startswith("assert ")
-            exec(line, namespace)
-
-
-def test_gsm8k_last_number_is_the_answer():
-    train, test = splits("gsm8k")
-    for row in train + test:
-        numbers = re.findall(r"-?\d+(?:\.\d+)?", row["output"])
-        assert float(numbers[-1]) == row["meta"]["answer"]
-        assert len(row["output"].splitlines()) <= 3
-        assert row["output"].splitlines()[-1] == f"#### {row['meta']['answer']}"
-
-
-def test_wikisql_queries_use_the_given_columns():
-    train, test = splits("wikisql")
-    for row in train + test:
-        sql = row["output"]
-        columns = row["inputs"]["columns"].split(", ")
-        assert sql.startswith("SELECT ")
-        assert " FROM table WHERE " in sql
-        assert any(column in sql for column in columns)
-
-
-def test_glue_stsb_scores_in_range():
-    train, test = splits("glue_stsb")
-    scores = [row["output"] for row in train + test]
-    assert all(re.fullmatch(r"[0-5]\.\d", s) and 0 <= float(s) <= 5 for s in scores)
-    assert len(set(scores)) >= 6
-
-
-def test_all_splits_are_fast():
-    start = time.perf_counter()
-    for slug in CSV_SLUGS:
-        make_splits(slug, seed=7)
-    assert time.perf_counter() - start < 5

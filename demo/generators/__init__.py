@@ -1,9 +1,9 @@
 """Deterministic synthetic data for the 25 LoRA Land tasks.
 
-Each task has a TaskFormat: its input fields, a prompt template in the LoRA Land report's
-style ("### Field: ..." lines ending where the answer starts) and a seeded example maker.
-The data is built to be learnable by a tiny model from surface cues while varied enough that
-the test split cannot be answered by memorising the train split.
+Each task has a TaskFormat: the LoRA Land report's own prompt template and placeholders
+(demo/report_prompts.json), answers in the report's output format, and a seeded example maker.
+The data is varied, realistic-looking text, so that what an adapter learns from it carries over
+to a visitor's own input, and the test split cannot be answered by memorising the train split.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 
-from .base import ANSWER_SEPARATOR, TaskFormat
+from .base import TaskFormat, answer_separator, report_tasks
 from .classic_nlp import (
     BC5CDR,
     CONLLPP,
@@ -27,7 +27,14 @@ from .math_word import GSM8K
 from .reasoning import GLUE_COLA, GLUE_MNLI, GLUE_MRPC, GLUE_QQP, HELLASWAG, WINOGRANDE
 from .sentiment import COVID, GLUE_SST2, JIGSAW
 
-__all__ = ["ANSWER_SEPARATOR", "FORMATS", "TaskFormat", "make_splits", "render_prompt"]
+__all__ = [
+    "FORMATS",
+    "TaskFormat",
+    "answer_separator",
+    "make_splits",
+    "render_prompt",
+    "report_tasks",
+]
 
 # In the order of demo/tasks.csv.
 FORMATS: dict[str, TaskFormat] = {

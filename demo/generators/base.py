@@ -1,53 +1,61 @@
-"""The TaskFormat record and small helpers every task module uses."""
+"""TaskFormat: one task's report template (demo/report_prompts.json) and example maker."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-# What comes between a prompt and its answer, in training and in the model's output.
-ANSWER_SEPARATOR = " "
+REPORT_PROMPTS = Path(__file__).resolve().parent.parent / "report_prompts.json"
+
+
+@cache
+def report_tasks() -> dict[str, dict]:
+    """The report's entry per task: prompt_template, placeholders, output format, adapter id."""
+    return {entry["slug"]: entry for entry in json.loads(REPORT_PROMPTS.read_text())["tasks"]}
+
+
+def answer_separator(template: str) -> str:
+    """What comes between a rendered prompt and its answer, in training and in the output.
+
+    A template that ends in whitespace ("### Label: ") is followed by the answer at once; one
+    that ends on a word or colon ("Answer:") by a space, so that the answer's first word is
+    the same token as that word in running text."""
+    return "" if template[-1:].isspace() else " "
 
 
 @dataclass(frozen=True)
 class TaskFormat:
     slug: str
-    fields: tuple[str, ...]
-    template: str
+    fields: tuple[str, ...]  # the template's placeholders, in the report's order
+    template: str  # the report's prompt_template, filled with str.format
     description: str
     make_example: Callable[[random.Random], dict]
+    optional: tuple[str, ...] = ()  # fields the real data may leave blank
 
-
-def build_template(instruction: str, fields: list[tuple[str, str]], answer_label: str) -> str:
-    """One instruction line, one "### Label: {field}" line per field, then the answer label.
-
-    The prompt ends at the colon and answers start with a space (ANSWER_SEPARATOR), so a
-    word of the answer is the same token as that word in running text, whose embedding the
-    base knows. Ending the prompt with ": " made every answer's first word a token of its own
-    (BPE puts the space before a word), one the base had never seen: measured, adapters then
-    learned the legal task to 0.13 accuracy instead of 1.00 (README, "Training recipe")."""
-    lines = [instruction, ""]
-    lines += [f"### {label}: {{{name}}}" for label, name in fields]
-    lines.append(f"### {answer_label}:")
-    return "\n".join(lines)
+    @property
+    def separator(self) -> str:
+        return answer_separator(self.template)
 
 
 def task(
     slug: str,
     description: str,
-    instruction: str,
-    fields: list[tuple[str, str]],
-    answer_label: str,
     make_example: Callable[[random.Random], dict],
+    optional: tuple[str, ...] = (),
 ) -> TaskFormat:
-    """Build a TaskFormat from (display label, field name) pairs."""
+    """A TaskFormat with the report's template and placeholders for `slug`."""
+    entry = report_tasks()[slug]
     return TaskFormat(
         slug=slug,
-        fields=tuple(name for _, name in fields),
-        template=build_template(instruction, fields, answer_label),
+        fields=tuple(entry["placeholders"]),
+        template=entry["prompt_template"],
         description=description,
         make_example=make_example,
+        optional=optional,
     )
 
 
