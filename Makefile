@@ -41,9 +41,13 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
-# Engine vs PEFT throughput on the demo model (a table; add ARGS=--json for JSON).
-bench: prepare
-	$(PY) manage.py bench $(ARGS)
+# Engine vs PEFT throughput on loraland-mini, the tiny demo base: fast, and the regression
+# guard for the engine (a table; add ARGS=--json for JSON). It is built under var/mini.
+MINI := LORALAND_BASE_MODEL=var/mini/models/loraland-mini LORALAND_ADAPTER_DIR=var/mini/adapters \
+	LORALAND_DATA_DIR=var/mini/data
+bench: install
+	$(MINI) $(PY) manage.py build_demo --base mini --no-catalog
+	$(MINI) $(PY) manage.py bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

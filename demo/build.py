@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from demo.generators import ANSWER_SEPARATOR, FORMATS, make_splits, render_prompt
+from demo.generators import FORMATS, make_splits, render_prompt
 
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 # The report's recipe adapts q_proj and v_proj; on this tiny base every linear layer learns the
@@ -101,7 +101,8 @@ def write_task_data(config: DemoConfig, slug: str) -> dict[str, list[dict]]:
 
 def digest(datasets: dict) -> str:
     prompts = {s: [render_prompt(s, r["inputs"]) for r in d["train"]] for s, d in datasets.items()}
-    content = json.dumps([datasets, prompts, ANSWER_SEPARATOR], sort_keys=True)
+    separators = {s: FORMATS[s].separator for s in datasets}
+    content = json.dumps([datasets, prompts, separators], sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 

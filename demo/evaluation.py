@@ -9,14 +9,35 @@ from pathlib import Path
 
 import torch
 
+from worker.engine.model import end_token_ids
+
+
+def as_user_turn(tokenizer, prompt: str) -> str:
+    """The prompt as the user's turn of the model's chat template, where it has one.
+
+    The base model gets this wrapper and adapters do not: an instruct model prompted raw with
+    a report template ends its answer at once, while the published adapters were trained on
+    the bare rendered template."""
+    if not getattr(tokenizer, "chat_template", None):
+        return prompt
+    return tokenizer.apply_chat_template(
+        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+    )
+
 
 class BatchGenerator:
-    def __init__(self, base_dir: Path):
+    def __init__(self, base_dir: Path, device: str = "cpu"):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        self.device = device
         self.tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
         self.tokenizer.padding_side = "left"
-        self.base = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).eval()
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.base = (
+            AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).to(device).eval()
+        )
+        self.end_ids = sorted(end_token_ids(self.base, self.tokenizer))
 
     def answer_budget(self, answers: list[str]) -> int:
         """Room for the longest known answer plus a little: enough to judge, no waste."""
@@ -28,18 +49,24 @@ class BatchGenerator:
 
     @torch.inference_mode()
     def generate(
-        self, model, prompts: list[str], max_new_tokens: int, batch_size: int
+        self, model, prompts: list[str], max_new_tokens: int, batch_size: int, chat: bool = False
     ) -> list[str]:
+        """Greedy answers; with `chat`, each prompt goes in as the user turn (as_user_turn)."""
+        if chat:
+            prompts = [as_user_turn(self.tokenizer, p) for p in prompts]
         outputs = []
         for start in range(0, len(prompts), batch_size):
             batch = self.tokenizer(
-                prompts[start : start + batch_size], return_tensors="pt", padding=True
-            )
+                prompts[start : start + batch_size],
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=not chat,  # a chat template writes its own special tokens
+            ).to(self.device)
             generated = model.generate(
                 **batch,
                 max_new_tokens=max_new_tokens,
                 do_sample=False,
-                eos_token_id=self.tokenizer.eos_token_id,
+                eos_token_id=self.end_ids,
                 pad_token_id=self.tokenizer.pad_token_id,
             )
             new_tokens = generated[:, batch["input_ids"].shape[1] :]
@@ -49,7 +76,7 @@ class BatchGenerator:
     def with_adapter(self, adapter_path: Path):
         from peft import PeftModel
 
-        return PeftModel.from_pretrained(self.base, adapter_path).eval()
+        return PeftModel.from_pretrained(self.base, adapter_path).to(self.device).eval()
 
 
 def generate_for_task(
@@ -65,7 +92,7 @@ def generate_for_task(
     budget = generator.answer_budget(answers)
     results = {}
     if "base" in models:
-        results["base"] = generator.generate(generator.base, prompts, budget, batch_size)
+        results["base"] = generator.generate(generator.base, prompts, budget, batch_size, chat=True)
     if "finetuned" in models and adapter_path is not None:
         tuned = generator.with_adapter(adapter_path)
         results["finetuned"] = generator.generate(tuned, prompts, budget, batch_size)

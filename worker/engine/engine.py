@@ -29,7 +29,7 @@ from .detokenize import IncrementalDetokenizer
 from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
 from .memory import release_freed_memory
-from .model import context_length, load_base_model
+from .model import context_length, end_token_ids, load_base_model
 from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
 
@@ -178,7 +178,7 @@ class Engine:
         self.context_length = context_length(self.model)
         # read once: the tokenizer's property looks the token up on every call (1.9 µs, per
         # row and step)
-        self._eos_token_id = self.tokenizer.eos_token_id
+        self._end_ids = end_token_ids(self.model, self.tokenizer)
         self.forward = batched_forward(
             self.model, config.max_active_adapters, device=config.device, dtype=config.dtype
         )
@@ -218,8 +218,18 @@ class Engine:
                 return event
         raise AssertionError("unreachable")
 
-    def count_prompt_tokens(self, prompt: str) -> int:
-        return len(self.tokenizer(prompt)["input_ids"])
+    def count_prompt_tokens(self, prompt: str, chat: bool = False) -> int:
+        return len(self.prompt_ids(prompt, chat))
+
+    def prompt_ids(self, prompt: str, chat: bool = False) -> list[int]:
+        """The prompt's token ids; with `chat`, as the user's turn of the tokenizer's chat
+        template when it has one (the template writes its own special tokens)."""
+        if chat and getattr(self.tokenizer, "chat_template", None):
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
+            return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.tokenizer(prompt)["input_ids"]
 
     def resident_adapters(self) -> list[str]:
         return self.lora.resident_names()
@@ -270,7 +280,7 @@ class Engine:
 
     def _prepare(self, handle: RequestHandle) -> _Request:
         request, params = handle.request, handle.request.params
-        prompt_ids = self.tokenizer(request.prompt)["input_ids"]
+        prompt_ids = self.prompt_ids(request.prompt, request.chat)
         room = self.context_length - len(prompt_ids)
         if room <= 0:
             raise GenerationError(
@@ -423,7 +433,7 @@ class Engine:
             token = greedy
         else:
             token = sample_next_token(logits[i], params, state.generator)
-        if token == self._eos_token_id and not params.ignore_eos:
+        if token in self._end_ids and not params.ignore_eos:
             return self._finish(state, "stop")
         state.token_ids.append(token)
         state.next_token = token

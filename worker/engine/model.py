@@ -33,5 +33,13 @@ def load_base_model(path: str, *, device: str, dtype: str):
     return model, tokenizer
 
 
+def end_token_ids(model, tokenizer) -> frozenset[int]:
+    """The tokens that end an answer: the tokenizer's EOS and every EOS id the model's
+    generation config lists (a chat model may list its end-of-turn tokens there)."""
+    listed = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    listed = listed if isinstance(listed, list | tuple) else [listed]
+    return frozenset(t for t in [tokenizer.eos_token_id, *listed] if t is not None)
+
+
 def context_length(model) -> int:
     return int(model.config.max_position_embeddings)
