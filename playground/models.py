@@ -16,6 +16,10 @@ class Task(models.Model):
     source_dataset = models.CharField(max_length=128, blank=True)
     prompt_template = models.TextField(help_text="str.format template with {field} names")
     fields = models.JSONField(default=list, help_text="input field names, in order")
+    optional_fields = models.JSONField(
+        default=list, blank=True, help_text="fields a prompt may leave blank"
+    )
+    output_format = models.TextField(blank=True, help_text="what an answer looks like")
     examples = models.JSONField(default=list, help_text='[{"inputs": {...}, "expected": "..."}]')
     paper_base = models.FloatField(null=True, blank=True)
     paper_finetuned = models.FloatField(null=True, blank=True)

@@ -14,11 +14,15 @@ def template_fields(template: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def render_prompt(template: str, inputs: dict) -> str:
+def render_prompt(template: str, inputs: dict, optional=()) -> str:
+    """The template filled with `inputs`; fields in `optional` may be left blank (or out), as
+    the real data leaves them (covid's Location)."""
     fields = template_fields(template)
     if not isinstance(inputs, dict):
         raise GenerationError("INVALID_INPUTS", "inputs must be an object of field: text.")
-    missing = [f for f in fields if not str(inputs.get(f, "")).strip()]
+    inputs = {**dict.fromkeys(f for f in optional if f in fields), **inputs}
+    inputs = {name: "" if value is None else value for name, value in inputs.items()}
+    missing = [f for f in fields if f not in optional and not str(inputs.get(f, "")).strip()]
     extra = sorted(set(inputs) - set(fields))
     if missing:
         raise GenerationError("MISSING_FIELDS", f"Please fill in: {', '.join(missing)}.")

@@ -118,7 +118,9 @@ def prompt_from(task: Task, inputs, prompt) -> str:
     if prompt is not None and inputs is not None:
         raise GenerationError("INVALID_INPUTS", "Send either inputs or prompt, not both.")
     if prompt is None:
-        return render_prompt(task.prompt_template, inputs if inputs is not None else {})
+        return render_prompt(
+            task.prompt_template, inputs if inputs is not None else {}, task.optional_fields
+        )
     if not isinstance(prompt, str) or not prompt.strip():
         raise GenerationError("INVALID_INPUTS", "prompt must be non-empty text.")
     return prompt
@@ -674,10 +676,14 @@ def import_prompt(task: Task, data: dict) -> str:
         raise ValueError(
             f"inputs do not match {task.slug}'s fields ({', '.join(fields)}): {mismatch}"
         )
-    empty = [f for f in fields if not isinstance(inputs[f], str) or not inputs[f].strip()]
+    empty = [
+        f
+        for f in fields
+        if not isinstance(inputs[f], str) or not (inputs[f].strip() or f in task.optional_fields)
+    ]
     if empty:
         raise ValueError(f"inputs: {', '.join(empty)} must be non-empty text")
-    return render_prompt(task.prompt_template, inputs)
+    return render_prompt(task.prompt_template, inputs, task.optional_fields)
 
 
 def fields_mismatch(fields: list[str], inputs: dict) -> str:

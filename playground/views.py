@@ -64,6 +64,7 @@ def prompt_form_data(task) -> dict:
             "slug": task.slug,
             "name": task.name,
             "fields": task.fields,
+            "optional_fields": task.optional_fields,
             "template": task.prompt_template,
             # An example's meta (e.g. magicoder's hidden tests) is for scoring, on the server.
             "examples": [{k: v for k, v in e.items() if k != "meta"} for e in task.examples],
@@ -168,7 +169,7 @@ def reference_pane_data(task) -> dict:
         return {"configured": True, "model": services.model_name("reference")}
     stored = [
         selectors.stored_reference_for(
-            task=task, prompt=render_prompt(task.prompt_template, e["inputs"])
+            task=task, prompt=render_prompt(task.prompt_template, e["inputs"], task.optional_fields)
         )
         for e in task.examples
     ]

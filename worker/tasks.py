@@ -70,6 +70,7 @@ def stream_generation(generation, publisher: Publisher) -> None:
             prompt=generation.prompt,
             adapter=generation.adapter_name or None,
             params=SamplingParams(**generation.params),
+            chat=generation.model_kind == "base",
         )
     )
     tokens = TokenSender(gid, publisher)

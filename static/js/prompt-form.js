@@ -13,6 +13,8 @@
 
   function create({ task, limits, defaults, onChange }) {
     const fields = Array.isArray(task.fields) ? task.fields : [];
+    // Fields the real data may leave blank (covid's Location): labelled optional, never required.
+    const optional = new Set(Array.isArray(task.optional_fields) ? task.optional_fields : []);
     const examples = Array.isArray(task.examples) ? task.examples : [];
     limits = Object.assign({ max_new_tokens: 256, max_prompt_chars: 8000 }, limits);
     defaults = Object.assign({ max_new_tokens: 64, temperature: 0.0, top_p: 1.0 }, defaults);
@@ -49,6 +51,7 @@
       for (const name of fields) {
         const wrap = el("div", "field");
         const label = el("label", "field-label", humanizeFieldName(name));
+        if (optional.has(name)) label.append(el("span", "field-optional", " (optional)"));
         label.htmlFor = "field-" + name;
         const textarea = document.createElement("textarea");
         textarea.id = "field-" + name;
@@ -203,14 +206,16 @@
     function problemWith(inputs, params, prompt) {
       const missing = [];
       for (const [name, textarea] of fieldInputs) {
-        const empty = inputs[name].trim() === "";
+        const empty = inputs[name].trim() === "" && !optional.has(name);
         if (empty) {
           textarea.setAttribute("aria-invalid", "true");
           missing.push(humanizeFieldName(name));
         }
       }
       if (missing.length) {
-        const first = fieldInputs.get(fields.find((f) => inputs[f].trim() === ""));
+        const first = fieldInputs.get(
+          fields.find((f) => inputs[f].trim() === "" && !optional.has(f))
+        );
         if (first) first.focus();
         return "Please fill in every field: " + missing.join(", ") + " is empty.";
       }

@@ -4,14 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from demo.catalog import read_tasks
-from demo.generators import FORMATS, make_splits
+from demo.generators import FORMATS, make_splits, report_tasks
 from playground import services
 
 N_EXAMPLES = 5
 
 
 class Command(BaseCommand):
-    help = "Load the 25 LoRA Land tasks (tasks.csv + prompt formats) and register built adapters."
+    help = "Load the 25 LoRA Land tasks (tasks.csv + the report's templates) and register adapters."
 
     def handle(self, *args, **options):
         count = services.catalog_load(
@@ -33,6 +33,8 @@ def task_row(info) -> dict:
         "source_dataset": info.source_dataset,
         "prompt_template": fmt.template,
         "fields": list(fmt.fields),
+        "optional_fields": list(fmt.optional),
+        "output_format": report_tasks()[info.slug]["output_format_note"],
         "examples": [example(r) for r in test[:N_EXAMPLES]],
         "paper_base": info.paper_base,
         "paper_finetuned": info.paper_finetuned,
