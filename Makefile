@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install prepare browser bench clean
+.PHONY: run test lint format install prepare browser bench bench-smollm2 clean
 
 run: prepare
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
@@ -48,6 +48,12 @@ MINI := LORALAND_BASE_MODEL=var/mini/models/loraland-mini LORALAND_ADAPTER_DIR=v
 bench: install
 	$(MINI) $(PY) manage.py build_demo --base mini --no-catalog
 	$(MINI) $(PY) manage.py bench $(ARGS)
+
+# The same benchmark on SmolLM2 with its 25 shipped adapters, reduced to fit about 20 minutes on
+# 2 cores (1 and 32 users, 48 new tokens, PEFT baselines capped at 8 requests).
+bench-smollm2: prepare
+	$(PY) manage.py bench --users 1,32 --baseline-users 1,32 --new-tokens 48 \
+	  --baseline-requests 8 --plot var/bench-smollm2.png $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
