@@ -171,6 +171,32 @@ def test_the_base_model_answers_as_the_user_turn_of_its_chat_template(smollm2_en
     assert chat.prompt_tokens > smollm2_engine.count_prompt_tokens(prompt)  # the wrapper's
 
 
+def test_the_base_model_answers_every_task(smollm2_engine):
+    """The base gets the adapters' prompt, chat-wrapped, and says something on every task
+    (its first test example each, submitted together)."""
+    params = SamplingParams(max_new_tokens=4)
+    handles = {
+        slug: smollm2_engine.submit(
+            GenerationRequest(
+                prompt=render_prompt(slug, make_splits(slug)[1][0]["inputs"]),
+                params=params,
+                chat=True,
+            )
+        )
+        for slug in FORMATS
+    }
+    empty = [slug for slug, h in handles.items() if not answer_text(h).strip()]
+    assert empty == []
+
+
+def answer_text(handle) -> str:
+    from worker.engine import DoneEvent
+
+    last = list(handle.events())[-1]
+    assert isinstance(last, DoneEvent), last
+    return last.text
+
+
 @pytest.mark.parametrize("slug", ["glue_sst2", "conllpp", "gsm8k"])
 def test_greedy_output_equals_peft_for_a_shipped_adapter(smollm2_engine, smollm2_dir, slug):
     from peft import PeftModel
