@@ -148,11 +148,11 @@ class GenerationAdmin(admin.ModelAdmin):
 class ComparisonAdmin(admin.ModelAdmin):
     """Gallery entries: feature them (shown first in the gallery), unfeature or delete them."""
 
-    list_display = ["id", "task", "source", "featured", "votes", "created_at"]
-    list_filter = ["featured", "source", "task__category", "task"]
+    list_display = ["id", "task", "source", "base_model", "featured", "votes", "created_at"]
+    list_filter = ["featured", "source", "base_model", "task__category", "task"]
     search_fields = ["prompt", "expected"]
     fields = ["task", "featured", "source", "inputs", "prompt", "expected", "outputs"]
-    fields += ["session_key", "created_at"]
+    fields += ["base_model", "template_sha256", "session_key", "created_at"]
     readonly_fields = [f for f in fields if f != "featured"]
     actions = ["feature", "unfeature"]
 

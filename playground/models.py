@@ -1,5 +1,6 @@
 import hashlib
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -100,6 +101,10 @@ class Generation(models.Model):
     tokens_per_s = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+    # What the answer was made with: the site's base model when it was asked for, and the
+    # task's template the prompt was rendered from ("" for a raw prompt, or not known).
+    base_model = models.CharField(max_length=128, blank=True)
+    template_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -120,6 +125,11 @@ class EvaluationRun(models.Model):
     duration_s = models.FloatField(null=True, blank=True)
     summary = models.JSONField(
         default=dict, help_text='{"tasks": {slug: {model: score}}, "mean": {...}}'
+    )
+    # Scores of another base model, or of prompts from other templates, are not comparable.
+    base_model = models.CharField(max_length=128, blank=True)
+    templates = models.JSONField(
+        default=dict, blank=True, help_text="{slug: SHA-256 of the task's prompt template}"
     )
 
     class Meta:
@@ -153,11 +163,22 @@ def prompt_digest(prompt: str) -> str:
     return hashlib.sha256(prompt.encode()).hexdigest()
 
 
+def template_digest(template: str) -> str:
+    """SHA-256 hex of a task's prompt template, kept with what was rendered from it."""
+    return hashlib.sha256(template.encode()).hexdigest()
+
+
+def current_base_model() -> str:
+    """The name of the base model this site serves: LORALAND_BASE_MODEL's last path part."""
+    return Path(settings.LORALAND_BASE_MODEL).name
+
+
 class ReferenceOutput(models.Model):
     """A reference model's (e.g. GPT-4's) answer to one prompt, imported or fetched live.
 
     Looked up by task and prompt through the prompt's SHA-256: a PostgreSQL B-tree index
-    cannot hold a long prompt itself (rows over ~2.7 kB are refused).
+    cannot hold a long prompt itself (rows over ~2.7 kB are refused). It answers only while
+    the task's template is the one it was stored under (template_sha256).
     """
 
     class Source(models.TextChoices):
@@ -171,6 +192,8 @@ class ReferenceOutput(models.Model):
     output = models.TextField()
     model_name = models.CharField(max_length=128)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.IMPORT)
+    # The task's template when stored; the reference is not our base model, so no base here.
+    template_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,6 +225,9 @@ class Comparison(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.COMPARE)
     featured = models.BooleanField(default=False)
     session_key = models.CharField(max_length=64, blank=True)
+    # The gallery shows only entries of the current base model and task template.
+    base_model = models.CharField(max_length=128, blank=True)
+    template_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,26 @@
-"""Reads for the pages: tasks, their adapters, a session's conversation, the gallery."""
+"""Reads for the pages: tasks, their adapters, a session's conversation, the gallery.
+
+Results (evaluation runs, gallery entries, kept reference answers) are read only when they were
+made with the current base model and, where a prompt matters, the task's current template:
+another base's scores, or answers to another template's prompts, are not the current ones.
+"""
 
 from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Q, When
 
-from .models import Adapter, Comparison, Generation, ReferenceOutput, Task, Vote, prompt_digest
+from .models import (
+    Adapter,
+    Comparison,
+    EvaluationResult,
+    EvaluationRun,
+    Generation,
+    ReferenceOutput,
+    Task,
+    Vote,
+    current_base_model,
+    prompt_digest,
+    template_digest,
+)
 
 
 def task_list():
@@ -36,9 +53,13 @@ def reference_output_for(
 
 
 def reference_outputs_for(*, task: Task, prompt: str):
-    """Every model's stored answers to exactly this prompt of this task, newest first."""
+    """Every model's stored answers to exactly this prompt of this task, newest first, stored
+    while the task had its current template."""
     matches = ReferenceOutput.objects.filter(
-        task=task, prompt_sha256=prompt_digest(prompt), prompt=prompt
+        task=task,
+        prompt_sha256=prompt_digest(prompt),
+        prompt=prompt,
+        template_sha256=template_digest(task.prompt_template),
     )
     return matches.order_by("-created_at", "-id")
 
@@ -70,22 +91,23 @@ def generation_as_dict(generation: Generation) -> dict:
 OUR_MODELS = ("base", "finetuned", "reference")
 
 
-def latest_scores() -> dict[str, dict[str, float]]:
-    """Per task and model, the score of the most recent evaluation run that covered it."""
-    from .models import EvaluationRun
+def current_base_runs():
+    """Evaluation runs of the base model this site serves now."""
+    return EvaluationRun.objects.filter(base_model=current_base_model())
 
+
+def latest_scores() -> dict[str, dict[str, float]]:
+    """Per task and model, the score of the current base's most recent run that covered it."""
     scores: dict[str, dict[str, float]] = {}
-    for run in EvaluationRun.objects.order_by("-created_at").only("summary"):
+    for run in current_base_runs().order_by("-created_at").only("summary"):
         for slug, by_model in run.summary.get("tasks", {}).items():
             for model, value in by_model.items():
                 scores.setdefault(slug, {}).setdefault(model, value)
     return scores
 
 
-def latest_evaluation_run():
-    from .models import EvaluationRun
-
-    return EvaluationRun.objects.order_by("-created_at").first()
+def latest_evaluation_run() -> EvaluationRun | None:
+    return current_base_runs().order_by("-created_at").first()
 
 
 def leaderboard_rows(*, slugs: list[str] | None = None) -> list[dict]:
@@ -141,11 +163,11 @@ def column_means(rows: list[dict]) -> dict:
 
 
 def task_evaluation_examples(*, task: Task, count: int = 4) -> list[dict]:
-    """A few examples of the latest run that scored both base and fine-tuned on this task."""
-    from .models import EvaluationResult
-
+    """A few examples of the current base's latest run that scored fine-tuned on this task."""
     latest = (
-        EvaluationResult.objects.filter(task=task, model_kind="finetuned")
+        EvaluationResult.objects.filter(
+            task=task, model_kind="finetuned", run__base_model=current_base_model()
+        )
         .order_by("-run__created_at")
         .values_list("run_id", flat=True)
         .first()
@@ -178,19 +200,34 @@ def stored_reference_for(*, task: Task, prompt: str) -> dict | None:
     stored = answers.order_by(configured_first, "-created_at", "-id").first()
     if stored is not None:
         return {"text": stored.output, "model": stored.model_name, "source": stored.source}
-    for comparison in Comparison.objects.filter(task=task, prompt=prompt).only("outputs"):
+    # The reference is not our base model: any base's entry will do, if of the current template.
+    gallery = Comparison.objects.filter(
+        task=task, prompt=prompt, template_sha256=template_digest(task.prompt_template)
+    )
+    for comparison in gallery.only("outputs"):
         answer = comparison.outputs.get("reference") or {}
         if answer.get("text") and not answer.get("error"):
             return {"text": answer["text"], "model": answer.get("model") or "", "source": "gallery"}
     return None
 
 
+def current_comparisons():
+    """Comparisons made with the current base model and their task's current template."""
+    # SQLite has no SHA-256 to hash a template in the query: one condition per task instead.
+    of_current_template = Q(pk__in=[])  # matches nothing, for a catalog without tasks
+    for task_id, template in Task.objects.values_list("pk", "prompt_template"):
+        of_current_template |= Q(task_id=task_id, template_sha256=template_digest(template))
+    return Comparison.objects.filter(of_current_template, base_model=current_base_model())
+
+
 def comparison_list(*, task_slug: str = "", category: str = ""):
-    """Gallery entries, featured first, then newest, each with `votes_<choice>` counts."""
+    """The current gallery entries, featured first, then newest, each with `votes_<choice>`
+    counts."""
     counts = {f"votes_{c}": Count("votes", filter=Q(votes__choice=c)) for c in VOTE_CHOICES}
     # Meta.ordering is not applied to a query with aggregates, so it is spelled out here.
     comparisons = (
-        Comparison.objects.select_related("task")
+        current_comparisons()
+        .select_related("task")
         .annotate(**counts)
         .order_by("-featured", "-created_at", "-id")
     )
@@ -219,9 +256,10 @@ def session_votes(*, session_key: str | None, comparison_ids) -> dict[int, str]:
 
 
 def vote_win_rates(*, task_slug: str = "", category: str = "") -> list[dict]:
-    """Per task that has votes, in catalog order: the count of each choice and the fine-tuned
-    model's win rate, its share of the decisive votes (fine-tuned better or reference better)."""
-    votes = Vote.objects.all()
+    """Per task that has votes on current gallery entries, in catalog order: the count of each
+    choice and the fine-tuned model's win rate, its share of the decisive votes (fine-tuned
+    better or reference better)."""
+    votes = Vote.objects.filter(comparison__in=current_comparisons())
     if task_slug:
         votes = votes.filter(comparison__task__slug=task_slug)
     if category:
@@ -255,6 +293,7 @@ def comparison_as_dict(comparison: Comparison) -> dict:
         "category": comparison.task.category,
         "metric": comparison.task.metric,
         "source": comparison.source,
+        "base_model": comparison.base_model,
         "featured": comparison.featured,
         "created_at": comparison.created_at.isoformat(),
         "inputs": comparison.inputs,

@@ -33,7 +33,9 @@ from .models import (
     ReferenceOutput,
     Task,
     Vote,
+    current_base_model,
     prompt_digest,
+    template_digest,
 )
 from .prompts import render_prompt, template_fields, validate_params
 from .tokens import prompt_token_count
@@ -58,6 +60,7 @@ def generation_create(
     is_reference = model_kind == Generation.ModelKind.REFERENCE
     if is_reference:
         check_reference_allowed(prompt=prompt, session_key=session_key)
+    rendered = prompt is None  # from the task's template; a raw prompt comes from none
     prompt = prompt_from(task, inputs, prompt)
     checked = validate_params(params, max_new_tokens_limit=settings.LORALAND_MAX_NEW_TOKENS)
     # Our base model's context says nothing about the reference model's.
@@ -72,6 +75,8 @@ def generation_create(
         inputs=inputs or {},
         prompt=prompt,
         params=asdict(checked),
+        base_model=current_base_model(),
+        template_sha256=template_digest(task.prompt_template) if rendered else "",
     )
     enqueue = enqueue_reference if is_reference else enqueue_generation
     transaction.on_commit(lambda: enqueue(generation.id))
@@ -548,16 +553,19 @@ def evaluation_run_save(
     adapters: dict[str, str] | None = None,
 ) -> EvaluationRun:
     """Store one evaluation: results[slug][model] = list of {inputs, expected, output, score};
-    adapters[slug] names the adapter scored as the task's "finetuned" (the summary keeps it)."""
+    adapters[slug] names the adapter scored as the task's "finetuned" (the summary keeps it).
+    The run is of the current base model and of each task's current template."""
     summary = {**evaluation_summary(results), "adapters": dict(adapters or {})}
+    tasks = {t.slug: t for t in Task.objects.filter(slug__in=list(results))}
     run = EvaluationRun.objects.create(
         model_kinds=model_kinds,
         tasks=list(results),
         limit=limit,
         duration_s=duration_s,
         summary=summary,
+        base_model=current_base_model(),
+        templates={slug: template_digest(task.prompt_template) for slug, task in tasks.items()},
     )
-    tasks = {t.slug: t for t in Task.objects.filter(slug__in=list(results))}
     EvaluationResult.objects.bulk_create(
         EvaluationResult(run=run, task=tasks[slug], model_kind=model, index=i, **row)
         for slug, by_model in results.items()
@@ -619,6 +627,7 @@ def reference_outputs_import(*, lines: Iterable[str]) -> int:
             ReferenceOutput.objects.filter(
                 task=output.task,
                 prompt_sha256=output.prompt_sha256,
+                template_sha256=output.template_sha256,
                 model_name=output.model_name,
                 source=output.source,
             ).delete()
@@ -643,6 +652,7 @@ def reference_output_from_line(line: str, tasks: dict[str, Task]) -> ReferenceOu
         task=task,
         prompt=prompt,
         prompt_sha256=prompt_digest(prompt),  # bulk_create skips save(), which sets it
+        template_sha256=template_digest(task.prompt_template),
         inputs=data.get("inputs") or {},
         output=import_text(data, "output"),
         model_name=import_text(data, "model")[:128],
@@ -704,9 +714,11 @@ def import_text(data: dict, key: str) -> str:
 def reference_output_save(
     *, task: Task, prompt: str, inputs: dict, output: str, model_name: str, source: str
 ) -> ReferenceOutput:
+    """Keep a reference answer to a prompt rendered from the task's current template."""
     return ReferenceOutput.objects.create(
         task=task,
         prompt=prompt,
+        template_sha256=template_digest(task.prompt_template),
         inputs=inputs,
         output=output,
         model_name=model_name[:128],
@@ -739,8 +751,12 @@ def comparison_create(
     meta: dict | None = None,
     source: str = Comparison.Source.COMPARE,
     session_key: str = "",
+    base_model: str | None = None,
+    template_sha256: str | None = None,
 ) -> Comparison:
-    """Store one input's answers by model; with an expected answer, unscored answers are scored."""
+    """Store one input's answers by model; with an expected answer, unscored answers are scored.
+    base_model and template_sha256 say what the answers were made with (default: the current
+    base model and the task's current template)."""
     return Comparison.objects.create(
         task=task,
         inputs=inputs,
@@ -749,6 +765,10 @@ def comparison_create(
         outputs=scored_outputs(task, outputs, expected, meta),
         source=source,
         session_key=session_key or "",
+        base_model=current_base_model() if base_model is None else base_model,
+        template_sha256=(
+            template_digest(task.prompt_template) if template_sha256 is None else template_sha256
+        ),
     )
 
 
@@ -775,7 +795,7 @@ def model_name(model_kind: str, adapter_name: str = "") -> str:
     if model_kind == Generation.ModelKind.FINETUNED:
         return adapter_name
     if model_kind == Generation.ModelKind.BASE:
-        return Path(settings.LORALAND_BASE_MODEL).name
+        return current_base_model()
     return settings.LORALAND_REFERENCE_MODEL
 
 
@@ -787,7 +807,8 @@ def comparison_draft(*, task_slug: str, generation_ids: dict, session_key: str) 
     if task is None:
         raise GenerationError("UNKNOWN_TASK", f"There is no task {task_slug!r}.")
     generations = run_generations(task, generation_ids, session_key)
-    inputs, prompt = generations[0].inputs, generations[0].prompt
+    first = generations[0]  # run_generations checked that they share these
+    inputs, prompt = first.inputs, first.prompt
     outputs = {g.model_kind: generation_output(g) for g in generations}
     stored = selectors.stored_reference_for(task=task, prompt=prompt)
     if "reference" not in outputs and stored:
@@ -801,6 +822,8 @@ def comparison_draft(*, task_slug: str, generation_ids: dict, session_key: str) 
         "expected": expected,
         "meta": meta,
         "outputs": scored_outputs(task, outputs, expected, meta),
+        "base_model": first.base_model,
+        "template_sha256": first.template_sha256,
     }
 
 
@@ -814,6 +837,11 @@ def run_generations(task: Task, generation_ids, session_key: str) -> list[Genera
     ]
     if len({g.prompt for g in generations}) > 1:
         raise GenerationError("INVALID_INPUTS", "These answers are to different inputs.")
+    # One gallery entry is of one base model and template, or it would mix results.
+    if len({(g.base_model, g.template_sha256) for g in generations}) > 1:
+        raise GenerationError(
+            "INVALID_INPUTS", "These answers were made with different base models or templates."
+        )
     if any(g.status in (Generation.Status.QUEUED, Generation.Status.RUNNING) for g in generations):
         raise GenerationError("STILL_RUNNING", "Wait until every answer has finished.")
     return generations
@@ -893,8 +921,8 @@ def best_and_worst(finetuned: list[dict], base: list[dict], count: int) -> list[
 def comparison_save_evaluated(
     task: Task, by_model: dict, index: int, prompt: str, adapter_name: str | None = None
 ) -> Comparison:
-    """One gallery entry; "finetuned" is labelled with the adapter that was scored (default:
-    the one the task serves now)."""
+    """One gallery entry of the current base model and template; "finetuned" is labelled with
+    the adapter that was scored (default: the one the task serves now)."""
     row = by_model["finetuned"][index]
     if adapter_name is None:
         served = task.active_adapter
@@ -908,8 +936,13 @@ def comparison_save_evaluated(
         }
         for model, rows in by_model.items()
     }
+    # An entry of another base or template stays as it was made: a new one is added instead.
     existing = Comparison.objects.filter(
-        task=task, prompt=prompt, source=Comparison.Source.EVALUATE
+        task=task,
+        prompt=prompt,
+        source=Comparison.Source.EVALUATE,
+        base_model=current_base_model(),
+        template_sha256=template_digest(task.prompt_template),
     ).first()
     if existing is None:
         return comparison_create(

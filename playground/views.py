@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from worker.engine import GenerationError
 
 from . import reference, selectors, services
-from .models import Vote
+from .models import Vote, current_base_model
 from .prompts import render_prompt
 
 
@@ -122,6 +122,7 @@ def leaderboard(request):
             "has_scores": has_scores,
             "latest_run": selectors.latest_evaluation_run(),
             "win_rates": selectors.vote_win_rates(),
+            "base_model": current_base_model(),  # whose scores these are: no other base's
         },
     )
 
@@ -254,6 +255,7 @@ def gallery(request):
             "categories": selectors.task_categories(),
             "win_rates": selectors.vote_win_rates(**filters),
             "filter_query": filter_query(filters),
+            "base_model": current_base_model(),  # whose entries these are: no other base's
         },
     )
 
@@ -345,7 +347,8 @@ def gallery_csv(request, comparisons) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="loraland-gallery.csv"'
     writer = csv.writer(response)
     writer.writerow(
-        ["id", "url", "task", "category", "metric", "source", "featured", "created_at"]
+        ["id", "url", "task", "category", "metric", "source", "base_model", "featured"]
+        + ["created_at"]
         + ["inputs", "prompt", "expected"]
         + [f"{m}_{key}" for m in PANES for key in CSV_OUTPUT_KEYS]
         + [f"votes_{c}" for c in selectors.VOTE_CHOICES]
@@ -356,7 +359,8 @@ def gallery_csv(request, comparisons) -> HttpResponse:
             (data["outputs"].get(m) or {}).get(key) for m in PANES for key in CSV_OUTPUT_KEYS
         ]
         row = [data["id"], entry_url(request, comparison), data["task"], data["category"]]
-        row += [data["metric"], data["source"], data["featured"], data["created_at"]]
+        row += [data["metric"], data["source"], data["base_model"], data["featured"]]
+        row += [data["created_at"]]
         row += [json.dumps(data["inputs"], ensure_ascii=False), data["prompt"], data["expected"]]
         row += answers + list(data["votes"].values())
         writer.writerow([csv_cell(value) for value in row])

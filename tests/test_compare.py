@@ -9,7 +9,14 @@ from django.conf import settings
 from django.test import Client
 
 from playground import selectors, services
-from playground.models import Comparison, Generation, ReferenceOutput, Task
+from playground.models import (
+    Comparison,
+    Generation,
+    ReferenceOutput,
+    Task,
+    current_base_model,
+    template_digest,
+)
 from playground.prompts import render_prompt
 from worker.engine import GenerationError
 
@@ -33,6 +40,8 @@ def answer(session_key: str, model: str, output: str, *, slug="glue_sst2", input
         session_key=session_key,
         inputs=inputs,
         prompt=render_prompt(task.prompt_template, inputs),
+        base_model=fields.pop("base_model", current_base_model()),
+        template_sha256=template_digest(task.prompt_template),
         status=fields.pop("status", Generation.Status.DONE),
         output=output,
         **{"completion_tokens": 2, "ttft_ms": 12.5, "tokens_per_s": 40.0, **fields},
@@ -76,7 +85,13 @@ def test_without_a_reference_model_its_pane_says_how_to_set_one_and_offers_kept_
 ):
     task = Task.objects.get(slug="glue_sst2")
     prompts = [render_prompt(task.prompt_template, e["inputs"]) for e in task.examples]
-    ReferenceOutput.objects.create(task=task, prompt=prompts[1], output=" 1", model_name="gpt-4")
+    ReferenceOutput.objects.create(
+        task=task,
+        prompt=prompts[1],
+        output=" 1",
+        model_name="gpt-4",
+        template_sha256=template_digest(task.prompt_template),
+    )
     services.comparison_create(
         task=task,
         inputs=task.examples[2]["inputs"],
@@ -118,7 +133,11 @@ def test_a_kept_reference_answer_is_scored_with_the_run(visitor):
     task = Task.objects.get(slug="glue_sst2")
     prompt = render_prompt(task.prompt_template, example("glue_sst2")["inputs"])
     ReferenceOutput.objects.create(
-        task=task, prompt=prompt, output=example("glue_sst2")["expected"], model_name="gpt-4"
+        task=task,
+        prompt=prompt,
+        output=example("glue_sst2")["expected"],
+        model_name="gpt-4",
+        template_sha256=template_digest(task.prompt_template),
     )
     data = post(client, "/compare/glue_sst2/score/", {"base": answer(key, "base", "")}).json()
     assert data["outputs"]["reference"] == {
@@ -172,6 +191,19 @@ def test_only_this_sessions_finished_answers_to_one_input_can_be_scored_or_saved
     assert Comparison.objects.count() == 0
 
 
+def test_answers_of_two_base_models_are_never_saved_as_one_entry(visitor):
+    client, key = visitor
+    ids = {
+        "finetuned": answer(key, "finetuned", " 1"),
+        "base": answer(key, "base", " 0", base_model="SmolLM2-135M-Instruct"),
+    }
+    for url in ("/compare/glue_sst2/score/", "/compare/glue_sst2/save/"):
+        response = post(client, url, ids)
+        assert response.status_code == 400
+        assert "different base models" in response.json()["error"]["message"]
+    assert Comparison.objects.count() == 0
+
+
 def test_score_and_save_refuse_a_post_without_the_csrf_token(catalog):
     browser = Client(enforce_csrf_checks=True)  # as a browser is checked; the test client isn't
     browser.get("/compare/glue_sst2/")  # a session, and the csrftoken cookie of the page's form
@@ -214,6 +246,9 @@ def test_save_stores_the_run_with_scores_and_figures_and_links_its_permalink(vis
     comparison = Comparison.objects.get()
     assert response.json() == {"id": comparison.pk, "url": f"/gallery/{comparison.pk}/"}
     assert comparison.source == "compare" and comparison.session_key == key
+    # Made with what its answers were made with: the test demo's base and the task's template.
+    assert comparison.base_model == "loraland-mini"
+    assert comparison.template_sha256 == ids["base"].template_sha256 != ""
     assert comparison.inputs == example("glue_sst2")["inputs"]
     assert comparison.prompt == ids["base"].prompt and comparison.expected == expected
     assert comparison.outputs["finetuned"] == {
@@ -279,7 +314,13 @@ def test_a_stored_reference_answer_beats_a_gallery_one_and_failed_ones_are_skipp
         task=task, inputs={}, prompt="p", outputs={"reference": {"text": "ok", "model": "m"}}
     )
     assert selectors.stored_reference_for(task=task, prompt="p")["source"] == "gallery"
-    ReferenceOutput.objects.create(task=task, prompt="p", output="imported", model_name="gpt-4")
+    ReferenceOutput.objects.create(
+        task=task,
+        prompt="p",
+        output="imported",
+        model_name="gpt-4",
+        template_sha256=template_digest(task.prompt_template),
+    )
     assert selectors.stored_reference_for(task=task, prompt="p")["text"] == "imported"
 
 

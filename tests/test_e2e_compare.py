@@ -300,8 +300,10 @@ def test_without_a_reference_model_its_pane_says_how_and_shows_a_kept_answer(
         "from playground.models import ReferenceOutput, Task; "
         "from playground.prompts import render_prompt; "
         "t = Task.objects.get(slug='e2e_nlg'); "
+        "from playground.models import template_digest; "
         "ReferenceOutput.objects.create(task=t, model_name='gpt-4-0613', output='Kept answer.', "
-        "prompt=render_prompt(t.prompt_template, t.examples[1]['inputs']))",
+        "prompt=render_prompt(t.prompt_template, t.examples[1]['inputs']), "
+        "template_sha256=template_digest(t.prompt_template))",
     )
     page = open_compare(browser, site_without_reference, example=3)  # nothing kept for it
     note = pane(page, "reference", "pane-note")

@@ -10,7 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from playground import services
-from playground.models import Adapter, Comparison, EvaluationResult, EvaluationRun, Task
+from playground.models import (
+    Adapter,
+    Comparison,
+    EvaluationResult,
+    EvaluationRun,
+    Task,
+    template_digest,
+)
 
 from .peft_adapters import CONFIG_FILE, WEIGHTS_FILE, save_peft_adapter
 
@@ -34,6 +41,12 @@ def test_json_mode_prints_one_document_and_stores_every_example(catalog):
         assert all(0.0 <= v <= 1.0 for v in scores.values())
     run = EvaluationRun.objects.get()
     assert run.summary == summary and run.limit == 4
+    # What the scores were made with: the test demo's base and each task's template now.
+    assert run.base_model == "loraland-mini"
+    assert run.templates == {
+        slug: template_digest(Task.objects.get(slug=slug).prompt_template)
+        for slug in ("glue_sst2", "gsm8k")
+    }
     assert EvaluationResult.objects.filter(run=run).count() == 2 * 2 * 4
     example = EvaluationResult.objects.filter(
         task__slug="glue_sst2", model_kind="finetuned"
@@ -68,6 +81,8 @@ def test_save_gallery_keeps_each_tasks_best_and_worst_examples(catalog):
     assert "gallery: saved 4 comparisons" in err
     saved = Comparison.objects.filter(source="evaluate", task__slug="glue_sst2")
     assert saved.count() == 4
+    template = template_digest(Task.objects.get(slug="glue_sst2").prompt_template)
+    assert {(c.base_model, c.template_sha256) for c in saved} == {("loraland-mini", template)}
     results = EvaluationResult.objects.filter(task__slug="glue_sst2")
     scores = {(r.model_kind, r.inputs["sentence"]): r.score for r in results}
     sentences = [r.inputs["sentence"] for r in results if r.model_kind == "finetuned"]

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from demo.generators import make_splits, render_prompt
 from playground import selectors
-from playground.models import EvaluationRun, ReferenceOutput, Task
+from playground.models import EvaluationRun, ReferenceOutput, Task, template_digest
 
 from .openai_server import serving_as_reference
 
@@ -219,9 +219,10 @@ def test_another_models_answers_are_never_fetched_live(test_split, tmp_path, set
 def test_the_compare_page_shows_another_models_stored_answer_when_its_own_has_none(tasks, settings):
     settings.LORALAND_REFERENCE_MODEL = "gpt-4"
     task = Task.objects.get(slug=SLUG)
-    ReferenceOutput.objects.create(task=task, prompt="p", output="4o says", model_name="gpt-4o")
+    kept = {"task": task, "prompt": "p", "template_sha256": template_digest(task.prompt_template)}
+    ReferenceOutput.objects.create(**kept, output="4o says", model_name="gpt-4o")
     assert selectors.reference_output_for(task=task, prompt="p") is None  # not gpt-4's
     assert selectors.stored_reference_for(task=task, prompt="p")["model"] == "gpt-4o"
-    ReferenceOutput.objects.create(task=task, prompt="p", output="4 says", model_name="gpt-4")
-    ReferenceOutput.objects.create(task=task, prompt="p", output="newer", model_name="gpt-4o")
+    ReferenceOutput.objects.create(**kept, output="4 says", model_name="gpt-4")
+    ReferenceOutput.objects.create(**kept, output="newer", model_name="gpt-4o")
     assert selectors.stored_reference_for(task=task, prompt="p")["text"] == "4 says"

@@ -2,7 +2,7 @@ import pytest
 
 from demo.build import ALL_LINEAR
 from playground import services
-from playground.models import Adapter, Generation, Task
+from playground.models import Adapter, Generation, Task, template_digest
 from worker.engine import GenerationError
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,14 @@ def test_it_stores_a_queued_generation_and_enqueues_it(
         "seed": None,
     }
     assert no_enqueue == [generation.id]
+
+
+def test_a_generation_records_the_base_model_and_the_template_it_was_made_with(catalog, no_enqueue):
+    template = template_digest(Task.objects.get(slug="glue_sst2").prompt_template)
+    rendered = create()
+    assert (rendered.base_model, rendered.template_sha256) == ("loraland-mini", template)
+    raw = create(inputs=None, prompt="Classify: a warm film")  # rendered from no template
+    assert (raw.base_model, raw.template_sha256) == ("loraland-mini", "")
 
 
 def test_the_base_model_uses_no_adapter(catalog, no_enqueue):
