@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from .generators.knowledge import DBPEDIA_CLASSES  # the report's order: id = index
 from .sandbox import run_tests
 
 # --------------------------------------------------------------------------- labels
@@ -29,22 +30,6 @@ def _binary(positive: tuple[str, ...], negative: tuple[str, ...]) -> dict[str, s
     return {**_YES_NO, **dict.fromkeys(positive, "1"), **dict.fromkeys(negative, "0")}
 
 
-DBPEDIA_CLASSES = [
-    "Company",
-    "EducationalInstitution",
-    "Artist",
-    "Athlete",
-    "OfficeHolder",
-    "MeanOfTransportation",
-    "Building",
-    "NaturalPlace",
-    "Village",
-    "Animal",
-    "Plant",
-    "Album",
-    "Film",
-    "WrittenWork",
-]
 DBPEDIA_SPACED = [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name) for name in DBPEDIA_CLASSES]
 # The report's customer_support metric: right when the label equals or is contained in the answer.
 CONTAINED_LABEL_TASKS = {"customer_support"}

@@ -46,24 +46,6 @@ def test_inputs_are_the_reports_placeholders(slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_600_distinct_prompts_and_disjoint_splits(slug):
-    train, test = make_splits(slug)
-    assert (len(train), len(test)) == (500, 100)
-    train_prompts = {render_prompt(slug, row["inputs"]) for row in train}
-    test_prompts = {render_prompt(slug, row["inputs"]) for row in test}
-    assert len(train_prompts) == 500 and len(test_prompts) == 100
-    assert not train_prompts & test_prompts
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_deterministic_and_seeded(slug):
-    assert make_splits(slug, n_train=40, n_test=10) == make_splits(slug, n_train=40, n_test=10)
-    assert make_splits(slug, n_train=40, n_test=10, seed=1) != make_splits(
-        slug, n_train=40, n_test=10
-    )
-
-
-@pytest.mark.parametrize("slug", SLUGS)
 def test_lengths_stay_small(slug):
     data = rows(slug)
     input_words = [sum(len(v.split()) for v in row["inputs"].values()) for row in data]

@@ -81,26 +81,6 @@ def test_exact_label_set_and_balance(slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_six_hundred_distinct_prompts_and_disjoint_splits(slug):
-    train, test = make_splits(slug)
-    assert (len(train), len(test)) == (500, 100)
-    train_prompts = {render_prompt(slug, row["inputs"]) for row in train}
-    test_prompts = {render_prompt(slug, row["inputs"]) for row in test}
-    assert len(train_prompts) == 500 and len(test_prompts) == 100
-    assert not train_prompts & test_prompts
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_deterministic_and_seeded(slug):
-    assert make_splits(slug) == make_splits(slug)
-    assert make_splits(slug, n_train=30, n_test=10, seed=5) == make_splits(
-        slug, n_train=30, n_test=10, seed=5
-    )
-    other = [render_prompt(slug, row["inputs"]) for row in rows(slug, seed=1)]
-    assert other != [render_prompt(slug, row["inputs"]) for row in rows(slug)]
-
-
-@pytest.mark.parametrize("slug", SLUGS)
 def test_inputs_short_and_varied(slug):
     data = rows(slug)
     lengths = [inputs_words(row) for row in data]
