@@ -138,6 +138,8 @@ LORALAND_STREAM_INTERVAL_MS = env.int("LORALAND_STREAM_INTERVAL_MS", default=50)
 LORALAND_MAX_BATCH = env.int("LORALAND_MAX_BATCH", default=32)
 # Adapters kept on the device (LRU); the others are read from LORALAND_ADAPTER_DIR on demand.
 LORALAND_MAX_ACTIVE_ADAPTERS = env.int("LORALAND_MAX_ACTIVE_ADAPTERS", default=32)
+# Keys and values of prompt prefixes (a task's template) kept per adapter for later prompts.
+LORALAND_PREFIX_CACHE_MB = env.int("LORALAND_PREFIX_CACHE_MB", default=512)
 # Adapter uploads (playground/adapters.py) above these limits are refused. Archives are also
 # capped in unpacked size and member count (zip bombs), from their headers and while extracting.
 LORALAND_MAX_RANK = env.int("LORALAND_MAX_RANK", default=64)

@@ -21,6 +21,7 @@ def engine_config() -> EngineConfig:
         threads=settings.LORALAND_THREADS,
         max_batch=settings.LORALAND_MAX_BATCH,
         max_active_adapters=settings.LORALAND_MAX_ACTIVE_ADAPTERS,
+        prefix_cache_mb=settings.LORALAND_PREFIX_CACHE_MB,
     )
 
 

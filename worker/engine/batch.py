@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .lora import LoraPass, LoraStack
-from .model import torch_dtype
+from .model import sliding_window, torch_dtype
 
 
 @dataclass
@@ -89,6 +89,17 @@ class KVCache:
                 cache[layer] = grown
         self.capacity = new_capacity
 
+    def read(self, slot: int, start: int, end: int) -> torch.Tensor:
+        """A copy of one slot's keys and values at positions start..end-1, every layer's:
+        (2 x layers, kv_heads, end - start, head_dim), keys first (see PrefixCache)."""
+        return torch.stack([layer[slot, :, start:end] for layer in (*self.keys, *self.values)])
+
+    def write(self, slot: int, kv: torch.Tensor) -> None:
+        """Put what `read` gave into one slot's first positions."""
+        self.reserve(kv.shape[2])
+        for layer, part in zip((*self.keys, *self.values), kv, strict=True):
+            layer[slot, :, : kv.shape[2]] = part
+
     def move(self, source: int, target: int, length: int) -> None:
         """Copy one slot's first `length` positions to another slot (to keep rows packed)."""
         for cache in (self.keys, self.values):
@@ -146,6 +157,7 @@ class BatchedForward:
         self.kv_heads = config.num_key_value_heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.num_heads
         self.act = F.silu if config.hidden_act == "silu" else getattr(F, config.hidden_act)
+        self.window = sliding_window(model)
         self.groups = [_LayerGroups.of(index) for index in range(len(self.layers))]
         if any(lora.group_of(name) != group for group in self._all_groups() for name in group):
             # else the stack keys q, k and v apart, `apply` finds no group, adds no LoRA
@@ -181,7 +193,7 @@ class BatchedForward:
         cos, sin = self.model.model.rotary_emb(hidden, positions)
         cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, head_dim): one view for every head
         lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=length == 1)
-        mask = causal_mask(positions, span=max(rows.positions) + length)
+        mask = causal_mask(positions, span=max(rows.positions) + length, window=self.window)
         every_row = torch.arange(batch, device=device) if length == 1 else None
         step = _Pass(rows, starts, every_row, cache, cos, sin, mask, lora)
         for index, layer in enumerate(self.layers):
@@ -255,8 +267,14 @@ def store(step: _Pass, index: int, k, v):
     return keys[:, :, :span], values[:, :, :span]
 
 
-def causal_mask(positions: torch.Tensor, span: int) -> torch.Tensor:
-    """(B, 1, T, span) True where a query may attend: keys at or before its position.
-    `span`: the last position + 1 (from the host, so the device is not asked for it)."""
-    keys = torch.arange(span, device=positions.device)
-    return (keys[None, None, :] <= positions[:, :, None])[:, None]
+def causal_mask(positions: torch.Tensor, span: int, window: int | None = None) -> torch.Tensor:
+    """(B, 1, T, span) True where a query may attend: keys at or before its position, and,
+    with a sliding `window`, fewer than `window` positions before it (as transformers masks
+    Mistral: key > query - window). `span`: the last position + 1 (from the host, so the
+    device is not asked for it)."""
+    keys = torch.arange(span, device=positions.device)[None, None, :]
+    queries = positions[:, :, None]
+    allowed = keys <= queries
+    if window is not None:
+        allowed &= keys > queries - window
+    return allowed[:, None]

@@ -14,6 +14,8 @@ class EngineConfig:
     # with 100-token prompts, 256 (two prompts a pass) gave 3363 and 3057 tok/s over 25
     # adapters, 512 gave 3624 and 3633 (ITL p95 34-38 -> 46-52 ms).
     prefill_chunk: int = 512
+    # Keys and values of prompt prefixes kept for later prompts (prefix_cache.py); 0: none.
+    prefix_cache_mb: int = 512
 
 
 @dataclass(frozen=True)

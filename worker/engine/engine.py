@@ -7,7 +7,9 @@ and leave when they finish, are cancelled or hit a stop sequence. Each step is
    disk on a loader thread (so a cold adapter never blocks rows of other adapters) and copied
    into the device-resident `LoraStack` (LRU, `max_active_adapters` slots);
 2. prefill: waiting prompts are run through the model in chunks, at most `prefill_chunk`
-   tokens per step, so a long new prompt delays the running rows by one bounded chunk;
+   tokens per step, so a long new prompt delays the running rows by one bounded chunk. The
+   keys and values of a prompt's first blocks come from the prefix cache where an earlier
+   prompt with the same adapter began the same way (prefix_cache.py): a task's template;
 3. decode: one forward pass advances every running row by one token, each row at its own
    position, in its own cache slot, with its own adapter (batch.py).
 """
@@ -30,6 +32,7 @@ from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
 from .memory import release_freed_memory
 from .model import context_length, end_token_ids, load_base_model
+from .prefix_cache import PrefixCache
 from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
 
@@ -117,6 +120,9 @@ class _Request:
     stops: StopSequenceFilter
     generator: torch.Generator | None
     adapter_slot: int | None = None  # LoraStack slot once resident (0: the base model)
+    # the prefix cache's blocks that begin the prompt (None: not looked up yet)
+    cached: list[torch.Tensor] | None = None
+    cached_tokens: int = 0  # prompt tokens those blocks hold
     prefilled: int = 0  # prompt tokens already in the cache
     next_token: int = 0  # the token the next decode step feeds in
     token_ids: list[int] = field(default_factory=list)  # generated so far
@@ -187,6 +193,7 @@ class Engine:
         # new prompts are prefilled before they join.
         self._staging = config.max_batch
         self.cache = self.forward.new_cache(config.max_batch + PREFILL_GROUP, self.context_length)
+        self.prefix = PrefixCache(config.prefix_cache_mb * 2**20)
 
     # --- public API ----------------------------------------------------------------------
     def submit(self, request: GenerationRequest) -> RequestHandle:
@@ -353,19 +360,35 @@ class Engine:
             state = self._next_ready()
             if state is None:
                 break
-            if len(state.prompt_ids) > budget:
+            self._look_up_prefix(state)
+            if len(state.prompt_ids) - state.cached_tokens > budget:
                 if group:  # it gets the next step to itself
                     self._waiting.appendleft(state)
                     break
                 return self._prefill_chunk(state)
             group.append(state)
-            budget -= len(state.prompt_ids)
+            budget -= len(state.prompt_ids) - state.cached_tokens
         if group:
             self._prefill_group(group)
+
+    def _look_up_prefix(self, state: _Request) -> None:
+        if state.cached is None:
+            identity = self.lora.identity(state.adapter_slot)
+            state.cached = self.prefix.lookup(identity, state.prompt_ids)
+            state.cached_tokens = len(state.cached) * self.prefix.block_size
+
+    def _restore_prefix(self, state: _Request, slot: int) -> None:
+        """Copy the prompt's cached first blocks into its cache slot: prefill starts after them."""
+        if state.cached:
+            self.cache.write(slot, torch.cat(state.cached, dim=2))
+            state.prefilled = state.cached_tokens
+        state.cached = []  # done with them: the cache may evict them now
 
     def _prefill_chunk(self, state: _Request) -> None:
         """The next `prefill_chunk` tokens of a long prompt, in the first staging slot."""
         self._prefilling = state
+        if state.prefilled == 0:
+            self._restore_prefix(state, self._staging)
         chunk = state.prompt_ids[state.prefilled : state.prefilled + self.config.prefill_chunk]
         rows = Rows(self._staging, [state.prefilled], [state.adapter_slot])
         self.cache.reserve(state.prefilled + len(chunk))
@@ -376,15 +399,20 @@ class Engine:
             self._join([state], logits)
 
     def _prefill_group(self, group: list[_Request]) -> None:
-        """Whole prompts, right-padded into one batch; each row's logits at its last token."""
-        width = max(len(s.prompt_ids) for s in group)
-        tokens = [s.prompt_ids + [0] * (width - len(s.prompt_ids)) for s in group]
+        """Whole prompts (after their cached prefixes), right-padded into one batch; each row's
+        logits at its last token."""
+        for index, state in enumerate(group):
+            self._restore_prefix(state, self._staging + index)
+        rests = [s.prompt_ids[s.prefilled :] for s in group]
+        width = max(len(rest) for rest in rests)
+        tokens = [rest + [0] * (width - len(rest)) for rest in rests]
         # Their adapters go to the pool rows they will read once they join (see _join), as
         # long as the decoding rows read a pool row each (LoraStack.gather).
         slots = [s.adapter_slot for s in group]
-        rows = Rows(self._staging, [0] * len(group), slots, first_row=len(self._decoding))
-        self.cache.reserve(width)
-        last = self._tensor([len(s.prompt_ids) - 1 for s in group])
+        starts = [s.prefilled for s in group]
+        rows = Rows(self._staging, starts, slots, first_row=len(self._decoding))
+        self.cache.reserve(max(starts) + width)
+        last = self._tensor([len(rest) - 1 for rest in rests])
         logits = self.forward(self._tensor(tokens), rows, self.cache, last=last)
         for state in group:
             state.prefilled = len(state.prompt_ids)
@@ -394,9 +422,16 @@ class Engine:
         """Prefilled requests (staging slots in order) become decoding rows."""
         first = len(self._decoding)
         for index, state in enumerate(states):
+            self._remember_prefix(state, self._staging + index)
             self.cache.move(self._staging + index, first + index, state.prefilled)
         self._decoding += states
         self._advance(first, logits)
+
+    def _remember_prefix(self, state: _Request, slot: int) -> None:
+        identity = self.lora.identity(state.adapter_slot)
+        self.prefix.insert(
+            identity, state.prompt_ids, lambda start, end: self.cache.read(slot, start, end)
+        )
 
     def _next_ready(self) -> _Request | None:
         for state in list(self._waiting):  # _ready may fail (and drop) waiting requests
@@ -505,6 +540,7 @@ class Engine:
                 text="".join(state.text),
                 finish_reason=reason,
                 prompt_tokens=len(state.prompt_ids),
+                cached_tokens=state.cached_tokens,
                 completion_tokens=generated,
                 ttft_ms=round(ttft, 1) if ttft else None,
                 tokens_per_s=round(generated / max(now - state.handle.submitted_at, 1e-9), 1),

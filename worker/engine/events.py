@@ -19,6 +19,7 @@ class DoneEvent:
     ttft_ms: float | None  # submit -> first token
     tokens_per_s: float  # completion tokens / seconds from submit to done
     token_ids: tuple[int, ...] = ()  # the generated ids (EOS excluded)
+    cached_tokens: int = 0  # of the prompt tokens, those taken from the prefix cache
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ rsLoRA). We read A and B straight from `adapter_model.safetensors` (nothing is u
 add the same term per row of a batch (batch.py), so one base model serves any mix of adapters.
 """
 
+import hashlib
 import json
 import math
 from collections import Counter, OrderedDict
@@ -33,6 +34,8 @@ class LoraAdapter:
     name: str
     rank: int
     layers: dict[str, LoraLayer]  # base module name -> weights
+    # what the weights file held (a hash): a re-uploaded adapter of the same name differs
+    digest: str = ""
 
     @property
     def nbytes(self) -> int:
@@ -66,11 +69,12 @@ def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
         raise GenerationError("ADAPTER_INVALID", f"No {WEIGHTS_FILE} in {name}.")
     scaling = lora_scaling(config)
     tensors: dict[str, dict[str, torch.Tensor]] = {}
+    data = weights_path.read_bytes()
     try:
         # load() from bytes, not safe_open().get_tensor(): the latter kept ~100 small
         # objects alive per tensor read (measured with tracemalloc: RSS grew steadily as
         # adapters were loaded and evicted over and over).
-        for key, tensor in load(weights_path.read_bytes()).items():
+        for key, tensor in load(data).items():
             module, part = split_peft_key(key)
             tensors.setdefault(module, {})[part] = tensor
     except GenerationError:
@@ -86,7 +90,8 @@ def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
             b=parts["lora_B"],
             scaling=scaling,
         )
-    return LoraAdapter(name=name, rank=int(config["r"]), layers=layers)
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return LoraAdapter(name=name, rank=int(config["r"]), layers=layers, digest=digest)
 
 
 def split_peft_key(key: str) -> tuple[str, str]:
@@ -217,6 +222,7 @@ class LoraStack:
         self._pool = torch.zeros(capacity, 0, device=device, dtype=dtype)
         self._holds = [FREE] * capacity  # per pool row: the slot it holds, ZERO or FREE
         self._slot_of: OrderedDict[str, int] = OrderedDict()  # name -> slot, LRU order
+        self._identity: dict[int, str] = {}  # slot -> its adapter's name and weights' digest
         self._pins: dict[int, int] = {}
         self._view_cache: OrderedDict = OrderedDict()  # see _module_views
 
@@ -226,6 +232,11 @@ class LoraStack:
         if slot is not None:
             self._slot_of.move_to_end(name)
         return slot
+
+    def identity(self, slot: int) -> str:
+        """What slot `slot` computes with: "base" (slot 0), else the adapter's name and the
+        digest of its weights (PrefixCache keys by it)."""
+        return self._identity[slot] if slot else "base"
 
     def resident_names(self) -> list[str]:
         return list(self._slot_of)
@@ -285,6 +296,7 @@ class LoraStack:
             b[:rank] = (layer.b * layer.scaling).T.to(self.device, self.dtype)
         self._holds[row] = slot
         self._slot_of[adapter.name] = slot
+        self._identity[slot] = f"{adapter.name}:{adapter.digest}"
         return slot
 
     def check_compatible(self, adapter: "LoraAdapter") -> None:

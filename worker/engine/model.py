@@ -43,3 +43,14 @@ def end_token_ids(model, tokenizer) -> frozenset[int]:
 
 def context_length(model) -> int:
     return int(model.config.max_position_embeddings)
+
+
+def sliding_window(model) -> int | None:
+    """How many positions a query attends to, itself included, where the model attends over a
+    window (Mistral-7B-v0.1: 4,096); None where it attends over all of its context. Qwen2's
+    configs name a window they do not use unless `use_sliding_window` is set."""
+    config = model.config
+    window = getattr(config, "sliding_window", None)
+    if not window or not getattr(config, "use_sliding_window", True):
+        return None
+    return int(window)

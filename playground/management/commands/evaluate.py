@@ -5,14 +5,13 @@ The reference's answers are the stored ones of LORALAND_REFERENCE_MODEL, or of
 OpenAI-compatible endpoint's.
 """
 
+import dataclasses
 import json
-import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from playground import reference, selectors, services
 from playground.models import ReferenceOutput, Task
@@ -28,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--task", action="append", dest="tasks", metavar="SLUG")
         parser.add_argument("--models", default="base,finetuned")
         parser.add_argument("--limit", type=int, default=None, help="examples per task")
-        parser.add_argument("--batch-size", type=int, default=50)
+        parser.add_argument(
+            "--batch-size", type=int, default=50, help="answers the engine decodes together"
+        )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print one JSON document only"
         )
@@ -258,21 +259,24 @@ def generate_all(
     fine-tuned model is the base with the adapter named in `adapters`, the one its task serves."""
     if not model_kinds:
         return {slug: {} for slug in splits}  # reference only: no need to load the base model
-    from demo.evaluation import BatchGenerator, generate_for_task
+    from demo.evaluation import Job, answer_budget, answer_with_engine
+    from worker.engine import Engine
+    from worker.runtime import engine_config
 
-    generator = BatchGenerator(Path(settings.LORALAND_BASE_MODEL))
-    adapter_dir = Path(settings.LORALAND_ADAPTER_DIR)
-    return {
-        slug: generate_for_task(
-            generator,
-            adapter_dir / adapters[slug] if slug in adapters else None,
-            [r["prompt"] for r in split["rows"]],
-            split["train_answers"],
-            model_kinds,
-            batch_size,
-        )
-        for slug, split in tqdm(splits.items(), desc="evaluate", unit="task", file=sys.stderr)
-    }
+    engine = Engine(dataclasses.replace(engine_config(), max_batch=batch_size))
+    try:
+        jobs = []
+        for slug, split in splits.items():
+            prompts = [row["prompt"] for row in split["rows"]]
+            budget = answer_budget(engine.tokenizer, split["train_answers"])
+            if "base" in model_kinds:
+                jobs.append(Job(slug, "base", None, prompts, budget))
+            if "finetuned" in model_kinds and slug in adapters:
+                jobs.append(Job(slug, "finetuned", adapters[slug], prompts, budget))
+        outputs = answer_with_engine(engine, jobs)
+    finally:
+        engine.close()
+    return {slug: outputs.get(slug, {}) for slug in splits}
 
 
 def score_all(splits: dict, outputs: dict) -> dict:
