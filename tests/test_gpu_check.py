@@ -54,9 +54,14 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
         base_ops = by_path[(rows, "base")]["ops"]
         assert all(by_path[(rows, path)]["ops"] > base_ops for path in ("1 adapter", "uniform"))
     assert "Self CPU" in (tmp_path / "steps-profile.txt").read_text()  # the profiler's table
+    # the engine's logits against PEFT's, in bf16, across a 128-position window
+    agreement = json.loads((tmp_path / "agreement.json").read_text())
+    assert agreement["window"] == 128 and agreement["dtype"] == "bfloat16"
+    assert [row["adapter"] for row in agreement["rows"]][0] == "(base)"
+    assert len({row["adapter"] for row in agreement["rows"]}) == 8
     # where the minutes went: each part's end, in seconds from the start, in order
     timings = (tmp_path / "timings.txt").read_text().splitlines()
-    parts = ["model and adapters built", "decode steps timed", "benchmark run"]
+    parts = ["model and adapters built", "agreement checked", "decode steps timed", "benchmark run"]
     assert [line.split(": ")[1].split(" after ")[0] for line in timings] == parts
     seconds = [int(line.split(" after ")[1].removesuffix(" s")) for line in timings]
     assert seconds == sorted(seconds)
@@ -67,7 +72,8 @@ def test_the_benchmark_still_runs_when_the_decode_steps_run_out_of_time(tmp_path
     done = subprocess.run(
         ["bash", "scripts/gpu_check.sh", *quick],
         cwd=ROOT,
-        env=toy_check_env(tmp_path, STEPS_TIMEOUT="0.1"),  # too short to load the model
+        # too short to load the model; without the agreement check, which is not what is tested
+        env=toy_check_env(tmp_path, STEPS_TIMEOUT="0.1", PARTS="steps bench"),
         check=True,
         timeout=600,
         capture_output=True,

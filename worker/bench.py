@@ -144,6 +144,8 @@ def run_engine(engine: Engine, work: Workload) -> dict:
                 samples.itl_ms += gaps
                 emitted.extend(stamps)
 
+    prefix = engine.prefix.stats
+    looked_up, hits = prefix.prompt_tokens, prefix.hit_tokens
     with RssSampler() as rss:
         threads = [threading.Thread(target=user, args=(i,)) for i in range(work.users)]
         for thread in threads:
@@ -152,7 +154,9 @@ def run_engine(engine: Engine, work: Workload) -> dict:
             thread.join()
     samples.tokens, samples.elapsed = busy_window(emitted, first_sent, left)
     samples.peak_rss = rss.peak
-    return samples.summary()
+    # the share of the scenario's prompt tokens that came from the prefix cache
+    hit_rate = (prefix.hit_tokens - hits) / max(prefix.prompt_tokens - looked_up, 1)
+    return {**samples.summary(), "prefix_hit_rate": round(hit_rate, 3)}
 
 
 def busy_window(emitted: list[tuple[float, int]], first_sent: list[float], left: list[float]):
@@ -344,12 +348,24 @@ def read_memory(engine: Engine, names: list[str], resident: int, requests: int) 
 
 
 # --- the run ---------------------------------------------------------------------------------
-def load_prompts(data_dir: Path, adapters: list[str], per_task: int = 8) -> dict[str, list[str]]:
+def load_prompts(
+    data_dir: Path, adapters: list[str], per_task: int = 8, skip: int = 0
+) -> dict[str, list[str]]:
+    """Each task's test prompts skip..skip+per_task-1."""
     prompts = {}
     for slug in adapters:
-        lines = (data_dir / slug / "test.jsonl").read_text().splitlines()[:per_task]
+        lines = (data_dir / slug / "test.jsonl").read_text().splitlines()[skip : skip + per_task]
         prompts[slug] = [json.loads(line)["prompt"] for line in lines]
     return prompts
+
+
+def held_out_prompts(data_dir: Path, adapters: list[str], per_task: int = 8) -> dict[str, str]:
+    """A prompt of each task that the measured users never send (the one after theirs): what
+    an earlier visitor asked, so that the warm-up leaves the task's template in the prefix
+    cache, as a serving engine holds the templates of the tasks it serves, and no measured
+    prompt."""
+    held_out = load_prompts(data_dir, adapters, 1, per_task)
+    return {slug: some[0] for slug, some in held_out.items() if some}
 
 
 def lengthen(prompts: dict[str, list[str]], tokenizer, tokens: int) -> dict[str, list[str]]:
@@ -397,20 +413,29 @@ def ask_together(engine: Engine, adapters: list[str | None], prompt: str, params
     return [list(handle.events(poll_s=0.5))[-1] for handle in handles]
 
 
-def warm_engine(config, adapters: list[str]) -> Engine:
+def warm_engine(config, adapters: list[str], held_out: dict[str, str] | None = None) -> Engine:
     """A new engine with every adapter already resident and a full batch of them run once:
-    no round pays for reading adapters or for growing the pool of adapter rows."""
+    no round pays for reading adapters or for growing the pool of adapter rows. With
+    `held_out` ({adapter: a prompt of its task no user sends}), each adapter and the base
+    model have also answered one prompt of each task: the prefix cache holds the tasks'
+    templates (not the measured prompts), as it does on a server that has been up a while."""
     engine = Engine(config)
     full_batch = [adapters[i % len(adapters)] for i in range(config.max_batch)]
     # Two tokens: the second comes from a decode step that runs the whole batch at once.
-    for last in ask_together(engine, full_batch, "Hello", SamplingParams(max_new_tokens=2)):
+    done = ask_together(engine, full_batch, "Hello", SamplingParams(max_new_tokens=2))
+    for name, prompt in (held_out or {}).items():
+        one = SamplingParams(max_new_tokens=1)
+        done += ask_together(engine, [name, None], prompt, one)  # the base runs every task
+    for last in done:
         if isinstance(last, ErrorEvent):
             engine.close()
             raise RuntimeError(f"warming up the engine: {last.code}: {last.message}")
     return engine
 
 
-def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
+def run_all(
+    args, config, prompts: dict[str, list[str]], held_out: dict[str, str] | None = None
+) -> list[dict]:
     """Every scenario `args.repeats` times, in interleaved rounds so that a shared machine's
     drift hits every system alike; one row per scenario holding the median of each figure and
     every round's throughput (`tokens_per_s_runs`, for paired ratios). In each round the
@@ -434,7 +459,7 @@ def run_all(args, config, prompts: dict[str, list[str]]) -> list[dict]:
 
     for round_ in range(1, args.repeats + 1):
         if on_engine:
-            with closing(warm_engine(config, adapters)) as engine:
+            with closing(warm_engine(config, adapters, held_out)) as engine:
                 for index in on_engine:
                     results[index].append(run_engine(engine, workload(round_, index)))
         peft = on_own_thread(load_peft, config, adapters) if on_peft else None
@@ -637,7 +662,7 @@ def run(args, config, data_dir: Path) -> str:
         tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
         prompts = lengthen(prompts, tokenizer, args.prompt_tokens)
     config = replace(config, max_batch=max([*args.users, config.max_batch]))
-    rows = run_all(args, config, prompts)
+    rows = run_all(args, config, prompts, held_out_prompts(data_dir, list(prompts)))
     report = {
         "new_tokens": args.new_tokens,
         "repeats": args.repeats,
