@@ -26,6 +26,9 @@ class Task(models.Model):
     paper_finetuned = models.FloatField(null=True, blank=True)
     paper_gpt4 = models.FloatField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # {field: hash of the value `load_tasks` last wrote}: a field whose value no longer has
+    # that hash was edited (e.g. in the admin), and `load_tasks` leaves it as it is
+    shipped = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]

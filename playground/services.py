@@ -3,6 +3,7 @@ enqueue of work, happens here."""
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -207,14 +208,48 @@ def generation_fail(*, generation_id, code: str, message: str, partial_text: str
 
 
 @transaction.atomic
-def catalog_load(*, tasks: list[dict], adapter_dir) -> int:
-    """Create or update Task rows, and register each task's adapter found on disk."""
+@dataclass(frozen=True)
+class CatalogLoad:
+    """What catalog_load did: tasks loaded, and per task the fields it kept as edited."""
+
+    count: int
+    kept: dict[str, list[str]]
+
+
+def catalog_load(*, tasks: list[dict], adapter_dir) -> CatalogLoad:
+    """Create the Task rows that are missing and update the others to the shipped values,
+    except the fields someone edited since (an admin's template, say), which stay as they
+    are; then register each task's adapter found on disk.
+
+    A field counts as edited when its value is not the one load_tasks last wrote (Task.shipped
+    keeps that value's hash). A row written before that record existed has none: its fields
+    are taken as shipped and updated once (so the templates of older releases are replaced)."""
+    kept = {}
     for position, data in enumerate(tasks):
-        task, _ = Task.objects.update_or_create(
-            slug=data["slug"], defaults={**data, "position": position}
-        )
+        task = Task.objects.filter(slug=data["slug"]).first()
+        if task is None:
+            task = Task(slug=data["slug"])
+        edited = [
+            name
+            for name in data
+            if task.pk
+            and name in task.shipped
+            and task.shipped[name] != shipped_hash(getattr(task, name))
+        ]
+        for name, value in data.items():
+            if name not in edited:
+                setattr(task, name, value)
+                task.shipped[name] = shipped_hash(value)
+        task.position = position
+        task.save()
+        if edited:
+            kept[task.slug] = edited
         adapter_register_if_present(task=task, adapter_dir=adapter_dir)
-    return len(tasks)
+    return CatalogLoad(count=len(tasks), kept=kept)
+
+
+def shipped_hash(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
 def adapter_register_if_present(*, task: Task, adapter_dir) -> Adapter | None:

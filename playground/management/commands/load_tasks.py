@@ -11,14 +11,19 @@ N_EXAMPLES = 5
 
 
 class Command(BaseCommand):
-    help = "Load the 25 LoRA Land tasks (tasks.csv + the report's templates) and register adapters."
+    help = (
+        "Load the 25 LoRA Land tasks (tasks.csv + the report's templates) and register "
+        "adapters; fields edited since the last load (e.g. in the admin) are kept."
+    )
 
     def handle(self, *args, **options):
-        count = services.catalog_load(
+        done = services.catalog_load(
             tasks=[task_row(info) for info in read_tasks()],
             adapter_dir=Path(settings.LORALAND_ADAPTER_DIR),
         )
-        self.stdout.write(f"loaded {count} tasks")
+        self.stdout.write(f"loaded {done.count} tasks")
+        for slug, fields in done.kept.items():
+            self.stdout.write(f"kept the edited {', '.join(fields)} of {slug}")
 
 
 def task_row(info) -> dict:
