@@ -53,6 +53,50 @@ def test_compose_runs_web_and_an_inference_worker_on_redis_and_postgres():
     assert "reference" not in services["worker"]["command"]
 
 
+def test_every_service_restarts_and_starts_once_what_it_needs_is_healthy():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    assert {name for name, s in services.items() if s.get("restart") == "unless-stopped"} == set(
+        services
+    )
+    for name in ("redis", "postgres", "web"):
+        assert services[name]["healthcheck"]["test"][0] == "CMD", name
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+    assert "8000" in " ".join(services["web"]["healthcheck"]["test"])
+    healthy = {"condition": "service_healthy"}
+    assert services["web"]["depends_on"] == {"redis": healthy, "postgres": healthy}
+    for name in ("worker", "reference-worker"):  # the web has run the migrations
+        assert services[name]["depends_on"] == {
+            "redis": healthy,
+            "postgres": healthy,
+            "web": healthy,
+        }
+
+
+def test_the_gpu_worker_builds_cuda_torch_and_reserves_a_gpu_and_the_web_stays_on_cpu():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    worker = services["worker"]
+    assert "/whl/cu" in worker["build"]["args"]["TORCH_INDEX"]
+    assert worker["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+    assert services["web"]["build"] == "."  # the Dockerfile's default: CPU torch
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu" in dockerfile
+    assert "--index-url ${TORCH_INDEX} torch==" in dockerfile
+    # an optional .env; the models and adapters are mounted, the web may write adapters
+    assert services["web"]["env_file"] == [{"path": ".env", "required": False}]
+    assert (
+        "./models:/models:ro" in worker["volumes"]
+        and "./adapters:/adapters:ro" in worker["volumes"]
+    )
+    assert "./adapters:/adapters" in services["web"]["volumes"]
+    assert "pgdata" in yaml.safe_load((ROOT / "compose.yaml").read_text())["volumes"]
+
+
+def test_the_image_s_build_context_leaves_out_local_state_and_weights():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", "var", "models", "adapters", ".env"} <= set(ignored)
+    assert "demo" not in ignored  # the shipped demo adapters go in the image
+
+
 def test_ci_runs_only_make_test():
     lines = [
         line
