@@ -124,6 +124,10 @@ LORALAND_BASE_MODEL = env.str(
     "LORALAND_BASE_MODEL", default=str(VAR_DIR / "models/SmolLM2-135M-Instruct")
 )
 LORALAND_DOWNLOAD_DIR = env.str("LORALAND_DOWNLOAD_DIR", default=str(VAR_DIR / "downloads"))
+# Where `manage.py fetch_models` puts what it fetches from the Hugging Face Hub: the base model
+# at <dir>/<repo name>, each adapter's hub snapshot at <dir>/adapters/<slug> (registered copies go
+# to LORALAND_ADAPTER_DIR, as uploads do).
+LORALAND_MODELS_DIR = env.str("LORALAND_MODELS_DIR", default=str(VAR_DIR / "models"))
 LORALAND_ADAPTER_DIR = env.str("LORALAND_ADAPTER_DIR", default=str(VAR_DIR / "adapters"))
 LORALAND_DATA_DIR = env.str("LORALAND_DATA_DIR", default=str(VAR_DIR / "data"))
 LORALAND_DEVICE = env.str("LORALAND_DEVICE", default="cpu")
@@ -173,6 +177,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # httpx logs every request to the reference model at INFO.
-    "loggers": {"daphne": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    # httpx logs every request to the reference model at INFO, httpx2 (huggingface_hub's
+    # client) every request of `manage.py fetch_models`, which shows progress bars instead.
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+    },
 }
