@@ -11,11 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from websockets.asyncio.client import connect
 
 from loraland_site.devservices import (
@@ -391,17 +392,31 @@ def test_stop_in_the_page_ends_a_long_answer(stack, browser):
     page.locator("[data-testid=temperature]").evaluate(
         "el => { el.value = '2'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
     )
-    # At temperature 2 the base often draws its end token early; with this seed it writes all
-    # 256 tokens on this example (seeded sampling is reproducible), so there is always
-    # something to stop.
-    page.get_by_test_id("seed").fill("0")
-    page.get_by_test_id("send-button").click()
-    page.wait_for_function("document.querySelector('[data-testid=output]').textContent.length > 3")
-    page.get_by_test_id("stop-button").click()
+    # At temperature 2 the base sometimes draws its end token within a few tokens, before Stop
+    # arrives; which seeds do depends on the trained test model's weights. Most seeds write
+    # 100-256 tokens, so the next seed is tried until Stop cuts an answer short: a Stop that
+    # does nothing never shows "cancelled".
     stats = page.get_by_test_id("stats")
-    stats.wait_for(state="visible", timeout=30_000)
-    assert "cancelled" in stats.inner_text(), stats.inner_text()
-    completion = int(re.search(r"(\d+) completion", stats.inner_text()).group(1))
+    finishes = []
+    for seed in range(8):
+        page.get_by_test_id("seed").fill(str(seed))
+        page.get_by_test_id("send-button").click()
+        page.wait_for_function(
+            "document.querySelector('[data-testid=output]').textContent.length > 3"
+        )
+        # an answer that has ended already leaves Stop disabled
+        with suppress(PlaywrightTimeoutError):
+            page.get_by_test_id("stop-button").click(timeout=5_000)
+        page.wait_for_function(
+            "(el) => el.offsetParent !== null && /finish: \\w+/.test(el.innerText)",
+            arg=stats.element_handle(timeout=30_000),
+            timeout=30_000,
+        )
+        finishes.append(stats.inner_text())
+        if "cancelled" in finishes[-1]:
+            break
+    assert "cancelled" in finishes[-1], finishes
+    completion = int(re.search(r"(\d+) completion", finishes[-1]).group(1))
     assert completion < 256
 
 
