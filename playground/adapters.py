@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from worker.engine.errors import GenerationError
+from worker.errors import GenerationError
 
 MB = 1024 * 1024
 CONFIG_FILE = "adapter_config.json"

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from worker.engine import GenerationError
+from worker.errors import GenerationError
 from worker.publish import group_name, register_web_loop
 
 from . import services

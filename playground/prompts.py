@@ -3,7 +3,7 @@
 import string
 from dataclasses import dataclass
 
-from worker.engine import GenerationError
+from worker.errors import GenerationError
 
 LIMITS = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
 

@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from loraland_site.celery import app as celery_app
 from worker import cancel
-from worker.engine import GenerationError
+from worker.adapter_config import read_adapter_config
+from worker.errors import GenerationError
 
 from . import reference, selectors
 from .adapters import AdapterRejected, UploadLimits, validate_upload
@@ -148,22 +150,27 @@ def check_prompt_length(prompt: str, *, count_tokens: bool = True) -> None:
         )
 
 
-def enqueue_generation(generation_id) -> None:
-    from worker import tasks
+# The Celery tasks' names (worker/tasks.py), so that enqueuing needs no import of it.
+GENERATE_TASK = "worker.tasks.generate"
+REFERENCE_TASK = "worker.tasks.generate_reference"
 
-    if settings.LORALAND_IN_PROCESS:
+
+def enqueue_generation(generation_id) -> None:
+    if settings.LORALAND_IN_PROCESS:  # the web process is the worker: it runs the engine
+        from worker import tasks
+
         tasks.run_in_process(str(generation_id))
-    else:
-        tasks.generate.apply_async(args=[str(generation_id)], queue="inference")
+    else:  # by name: the web never imports the task module, the engine or torch
+        celery_app.send_task(GENERATE_TASK, args=[str(generation_id)], queue="inference")
 
 
 def enqueue_reference(generation_id) -> None:
-    from worker import tasks
-
     if settings.LORALAND_IN_PROCESS:
+        from worker import tasks
+
         tasks.run_in_process(str(generation_id), task=tasks.generate_reference)
     else:
-        tasks.generate_reference.apply_async(args=[str(generation_id)], queue="reference")
+        celery_app.send_task(REFERENCE_TASK, args=[str(generation_id)], queue="reference")
 
 
 def generation_cancel(*, generation_id, session_key: str) -> None:
@@ -253,8 +260,6 @@ def shipped_hash(value) -> str:
 
 
 def adapter_register_if_present(*, task: Task, adapter_dir) -> Adapter | None:
-    from worker.engine.lora import read_adapter_config
-
     path = adapter_dir / task.slug
     if not (path / "adapter_model.safetensors").is_file():
         return None

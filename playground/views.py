@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from worker.engine import GenerationError
+from worker.errors import GenerationError
 
 from . import reference, selectors, services
 from .models import Vote, current_base_model

@@ -1,10 +1,5 @@
-class GenerationError(Exception):
-    """The one domain error: a short UPPER_SNAKE code for programs, a message for people."""
+"""The engine's error: worker.errors.GenerationError, which the web imports without the engine."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+from worker.errors import GenerationError
 
-    def __repr__(self) -> str:
-        return f"GenerationError({self.code!r}, {self.message!r})"
+__all__ = ["GenerationError"]

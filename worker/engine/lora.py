@@ -6,7 +6,6 @@ add the same term per row of a batch (batch.py), so one base model serves any mi
 """
 
 import hashlib
-import json
 import math
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -15,9 +14,10 @@ from pathlib import Path
 import torch
 from safetensors.torch import load
 
+from worker.adapter_config import read_adapter_config
+
 from .errors import GenerationError
 
-CONFIG_FILE = "adapter_config.json"
 WEIGHTS_FILE = "adapter_model.safetensors"
 PEFT_PREFIX = "base_model.model."
 
@@ -40,20 +40,6 @@ class LoraAdapter:
     @property
     def nbytes(self) -> int:
         return sum(t.a.nbytes + t.b.nbytes for t in self.layers.values())
-
-
-def read_adapter_config(path: Path) -> dict:
-    try:
-        config = json.loads((path / CONFIG_FILE).read_text())
-    except FileNotFoundError as exc:
-        raise GenerationError("ADAPTER_NOT_FOUND", f"No {CONFIG_FILE} in {path.name}.") from exc
-    except json.JSONDecodeError as exc:
-        raise GenerationError("ADAPTER_INVALID", f"{CONFIG_FILE} is not valid JSON.") from exc
-    if config.get("peft_type") != "LORA":
-        raise GenerationError("ADAPTER_INVALID", "Only LoRA adapters (peft_type LORA) are served.")
-    if config.get("use_dora"):
-        raise GenerationError("ADAPTER_INVALID", "DoRA adapters are not supported.")
-    return config
 
 
 def lora_scaling(config: dict) -> float:
