@@ -152,3 +152,24 @@ def test_a_stream_is_timed_from_the_engine_s_first_token_even_without_text():
     assert ttft == 10.0  # not the 16 ms of the first text
     assert gaps == pytest.approx([6.0, 4.0])
     assert sum(tokens for _, tokens in stamps) == 4  # every generated token is counted
+
+
+def test_the_warm_up_caches_each_task_s_template_with_a_prompt_no_user_sends(demo_config):
+    from worker.bench import held_out_prompts, load_prompts, warm_engine
+    from worker.engine import EngineConfig, GenerationRequest, SamplingParams
+
+    tasks = ["e2e_nlg", "webnlg"]
+    measured = load_prompts(demo_config.data_dir, tasks)
+    held_out = held_out_prompts(demo_config.data_dir, tasks)
+    assert all(held_out[task] not in measured[task] for task in tasks)
+    config = EngineConfig(str(demo_config.base_dir), str(demo_config.adapter_dir), max_batch=4)
+    engine = warm_engine(config, tasks, held_out)
+    try:
+        # each adapter, and the base, find their task's template cached at once
+        params = SamplingParams(max_new_tokens=1)
+        for task in tasks:
+            for adapter in (task, None):
+                done = engine.generate(GenerationRequest(measured[task][0], adapter, params))
+                assert done.cached_tokens > 0, (task, adapter)
+    finally:
+        engine.close()
