@@ -144,6 +144,9 @@ LORALAND_MAX_BATCH = env.int("LORALAND_MAX_BATCH", default=32)
 LORALAND_MAX_ACTIVE_ADAPTERS = env.int("LORALAND_MAX_ACTIVE_ADAPTERS", default=32)
 # Keys and values of prompt prefixes (a task's template) kept per adapter for later prompts.
 LORALAND_PREFIX_CACHE_MB = env.int("LORALAND_PREFIX_CACHE_MB", default=512)
+# The KV cache's fixed pool of blocks per worker; 0: 90 % of a GPU's free memory once the model
+# is loaded (less the prefix cache), or 1 GiB on the CPU.
+LORALAND_KV_CACHE_MB = env.int("LORALAND_KV_CACHE_MB", default=0)
 # Adapter uploads (playground/adapters.py) above these limits are refused. Archives are also
 # capped in unpacked size and member count (zip bombs), from their headers and while extracting.
 LORALAND_MAX_RANK = env.int("LORALAND_MAX_RANK", default=64)

@@ -75,8 +75,9 @@ def engine_logits(model, adapter_dir: Path, names, prompts, continuations, devic
     slots = [slot_of[n] if n else 0 for n in names]
     length = len(prompts[0])
     steps = len(continuations[0])
-    cache = forward.new_cache(len(prompts), length + steps)
-    cache.reserve(length + steps)
+    cache = forward.new_cache(len(prompts), length + steps, budget_bytes=2**62)  # all it needs
+    for slot in range(len(prompts)):
+        cache.grow(slot, length + steps)
     tensor = torch.tensor(prompts, device=device)
     collected = [forward(tensor, Rows(0, [0] * len(prompts), slots), cache).float()]
     for step in range(steps - 1):

@@ -63,8 +63,9 @@ class Steps:
         self.forward = batched_forward(self.model, len(names), device=device, dtype=dtype)
         self.stack = self.forward.lora
         self.adapters = [self.stack.load(load_lora_adapter(n, adapter_dir / n)) for n in names]
-        self.cache = self.forward.new_cache(rows, POSITION + 1)
-        self.cache.reserve(POSITION + 1)
+        self.cache = self.forward.new_cache(rows, POSITION + 1, budget_bytes=2**62)
+        for slot in range(rows):
+            self.cache.grow(slot, POSITION + 1)
         self.vocab = self.model.config.vocab_size
 
     def run(self, slots: list[int], steps: int) -> float:

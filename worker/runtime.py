@@ -22,6 +22,7 @@ def engine_config() -> EngineConfig:
         max_batch=settings.LORALAND_MAX_BATCH,
         max_active_adapters=settings.LORALAND_MAX_ACTIVE_ADAPTERS,
         prefix_cache_mb=settings.LORALAND_PREFIX_CACHE_MB,
+        kv_cache_mb=settings.LORALAND_KV_CACHE_MB,
     )
 
 

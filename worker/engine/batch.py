@@ -5,9 +5,10 @@ embed_tokens, layers[i].self_attn.{q,k,v,o}_proj, layers[i].mlp.{gate,up,down}_p
 lm_head) and run by `BatchedForward`, which, unlike `model.forward`, lets every row of the
 batch sit at its own position, own its own cache slot and use its own adapter:
 
-- `KVCache` holds one slot per decoding request in one tensor per layer, shape
-  (slots, kv_heads, capacity, head_dim). Decoding rows always occupy slots 0..n-1, so a
-  decode step attends over a view of the first n slots: no per-step gather of the caches.
+- `KVCache` (paged_cache.py) keeps every request's keys and values in blocks of one pool,
+  allocated once to a memory budget; a pass writes its new positions where the rows' block
+  tables say and reads each row's blocks back in order for attention (one gather a layer).
+  Decoding rows occupy cache slots 0..n-1; a slot is a block table, so moving a row is free.
 - `LoraStack` (lora.py) keeps every resident adapter's A and B in one flat row of a pool;
   batch row i reads pool row first_row + i (an adapter is moved there when the row's adapter
   changes, not at every step), and a step applies them with batched matmuls (the BGMV
@@ -24,12 +25,13 @@ import torch.nn.functional as F
 
 from .lora import LoraPass, LoraStack
 from .model import sliding_window, torch_dtype
+from .paged_cache import KVCache
 
 
 @dataclass
 class Rows:
-    """Which rows a forward pass advances. Row i lives in cache slot first_slot + i: the
-    engine keeps rows packed, so the rows' caches are a view, never a gather."""
+    """Which rows a forward pass advances. Row i lives in cache slot first_slot + i (the
+    engine keeps rows packed, so the rows' block tables are one slice of the cache's)."""
 
     first_slot: int
     # The absolute position of each row's first new token. A list: the host needs them (a
@@ -51,60 +53,13 @@ class _Pass:
     """What every layer of one forward pass shares."""
 
     rows: Rows
-    starts: torch.Tensor  # (B,) rows.positions on the device
-    every_row: torch.Tensor | None  # (B,) 0..B-1 for a decode's indexed cache writes
-    cache: "KVCache"
+    cache: KVCache
+    write_at: torch.Tensor  # (B * T,) where the new positions go in a layer's pool
+    read_at: torch.Tensor  # (B * blocks,) the blocks each row attends over, in order
     cos: torch.Tensor
     sin: torch.Tensor
     mask: torch.Tensor
     lora: LoraPass | None
-
-
-class KVCache:
-    """Keys and values of every layer for `slots` requests; grows its length on demand."""
-
-    def __init__(self, num_layers, slots, kv_heads, head_dim, max_len, *, device, dtype):
-        self.max_len = max_len
-        self._shape = (slots, kv_heads, head_dim)
-        self._device, self._dtype = device, dtype
-        self.capacity = min(256, max_len)
-        self.keys = [self._empty(self.capacity) for _ in range(num_layers)]
-        self.values = [self._empty(self.capacity) for _ in range(num_layers)]
-
-    def _empty(self, length: int) -> torch.Tensor:
-        slots, kv_heads, head_dim = self._shape
-        return torch.zeros(
-            slots, kv_heads, length, head_dim, device=self._device, dtype=self._dtype
-        )
-
-    def reserve(self, length: int) -> None:
-        """Make room for `length` positions in every slot (doubling, so it happens rarely)."""
-        if length <= self.capacity:
-            return
-        new_capacity = min(self.max_len, max(length, 2 * self.capacity))
-        for cache in (self.keys, self.values):
-            for layer, old in enumerate(cache):
-                grown = self._empty(new_capacity)
-                grown[:, :, : self.capacity] = old
-                cache[layer] = grown
-        self.capacity = new_capacity
-
-    def read(self, slot: int, start: int, end: int) -> torch.Tensor:
-        """A copy of one slot's keys and values at positions start..end-1, every layer's:
-        (2 x layers, kv_heads, end - start, head_dim), keys first (see PrefixCache)."""
-        return torch.stack([layer[slot, :, start:end] for layer in (*self.keys, *self.values)])
-
-    def write(self, slot: int, kv: torch.Tensor) -> None:
-        """Put what `read` gave into one slot's first positions."""
-        self.reserve(kv.shape[2])
-        for layer, part in zip((*self.keys, *self.values), kv, strict=True):
-            layer[slot, :, : kv.shape[2]] = part
-
-    def move(self, source: int, target: int, length: int) -> None:
-        """Copy one slot's first `length` positions to another slot (to keep rows packed)."""
-        for cache in (self.keys, self.values):
-            for layer in cache:
-                layer[target, :, :length] = layer[source, :, :length]
 
 
 @dataclass(frozen=True)
@@ -167,7 +122,9 @@ class BatchedForward:
         for layer in self.groups:
             yield from (layer.qkv, layer.o, layer.gate_up, layer.down)
 
-    def new_cache(self, slots: int, max_len: int) -> KVCache:
+    def new_cache(self, slots: int, max_len: int, budget_bytes: int) -> KVCache:
+        """A paged KV cache for `slots` requests of up to `max_len` positions, within
+        `budget_bytes` (and never more than the slots could use at max_len)."""
         weight = self.model.lm_head.weight
         return KVCache(
             len(self.layers),
@@ -175,6 +132,7 @@ class BatchedForward:
             self.kv_heads,
             self.head_dim,
             max_len,
+            budget_bytes=budget_bytes,
             device=weight.device,
             dtype=weight.dtype,
         )
@@ -185,17 +143,20 @@ class BatchedForward:
     ) -> torch.Tensor:
         """tokens (B, T) -> logits (B, vocab) at each row's `last` index (default: the
         last column); fills the cache. Right padding is harmless: padded positions lie
-        beyond the row's length, where nothing attends and the next tokens overwrite."""
-        device, (batch, length) = tokens.device, tokens.shape
+        beyond the row's length (in its last block or block 0), where nothing attends."""
+        device, length = tokens.device, tokens.shape[1]
         starts = torch.tensor(rows.positions, device=device)
         positions = starts[:, None] + torch.arange(length, device=device)
         hidden = self.model.model.embed_tokens(tokens)
         cos, sin = self.model.model.rotary_emb(hidden, positions)
         cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, head_dim): one view for every head
         lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=length == 1)
-        mask = causal_mask(positions, span=max(rows.positions) + length, window=self.window)
-        every_row = torch.arange(batch, device=device) if length == 1 else None
-        step = _Pass(rows, starts, every_row, cache, cos, sin, mask, lora)
+        span = max(rows.positions) + length
+        mask = causal_mask(positions, span=span, window=self.window)
+        tables = cache.tables[rows.slots]
+        write_at = cache.flat_positions(tables, positions)
+        read_at = tables[:, : cache.blocks_for(span)].flatten()
+        step = _Pass(rows, cache, write_at, read_at, cos, sin, mask, lora)
         for index, layer in enumerate(self.layers):
             groups = self.groups[index]
             normed = rms_norm(layer.input_layernorm, hidden)
@@ -251,20 +212,18 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
 
 
 def store(step: _Pass, index: int, k, v):
-    """Write layer `index`'s new keys and values into the rows' slots; return views of the
-    slots' caches, as far as the pass attends."""
-    slots = step.rows.slots
-    keys, values = step.cache.keys[index][slots], step.cache.values[index][slots]
-    length = k.shape[2]
-    if length == 1:  # decode: one position per row, written in one indexed copy
-        keys[step.every_row, :, step.starts] = k[:, :, 0]
-        values[step.every_row, :, step.starts] = v[:, :, 0]
-    else:  # prefill: every row starts at position 0 or is alone (a chunk)
-        for row, start in enumerate(step.rows.positions):
-            keys[row, :, start : start + length] = k[row]
-            values[row, :, start : start + length] = v[row]
+    """Write layer `index`'s new keys and values (B, kv_heads, T, head_dim) where the rows'
+    block tables put them; return each row's keys and values as far as the pass attends,
+    gathered from its blocks in order: (B, kv_heads, span, head_dim)."""
+    batch, heads, length, head_dim = k.shape
     span = step.mask.shape[-1]
-    return keys[:, :, :span], values[:, :, :span]
+    gathered = []
+    for pool, new in ((step.cache.keys[index], k), (step.cache.values[index], v)):
+        flat = new.transpose(1, 2).reshape(batch * length, heads, head_dim)
+        pool.flatten(0, 1).index_copy_(0, step.write_at, flat)
+        rows = pool.index_select(0, step.read_at).view(batch, -1, heads, head_dim)
+        gathered.append(rows[:, :span].transpose(1, 2))
+    return gathered
 
 
 def causal_mask(positions: torch.Tensor, span: int, window: int | None = None) -> torch.Tensor:

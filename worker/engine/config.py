@@ -16,6 +16,9 @@ class EngineConfig:
     prefill_chunk: int = 512
     # Keys and values of prompt prefixes kept for later prompts (prefix_cache.py); 0: none.
     prefix_cache_mb: int = 512
+    # The KV cache's pool of blocks (paged_cache.py), allocated once; 0: 90 % of a GPU's free
+    # memory after the model (less the prefix cache), or 1 GiB on the CPU.
+    kv_cache_mb: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ and leave when they finish, are cancelled or hit a stop sequence. Each step is
    prompt with the same adapter began the same way (prefix_cache.py): a task's template;
 3. decode: one forward pass advances every running row by one token, each row at its own
    position, in its own cache slot, with its own adapter (batch.py).
+
+The KV cache is a fixed pool of blocks (paged_cache.py, `kv_cache_mb`): a request is only
+prefilled once the pool has room for its prompt and its longest answer; until then it
+waits, in order, and one that could never fit is refused when it arrives.
 """
 
 import logging
@@ -32,6 +36,7 @@ from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
 from .memory import release_freed_memory
 from .model import context_length, end_token_ids, load_base_model
+from .paged_cache import default_budget_bytes
 from .prefix_cache import PrefixCache
 from .sampling import make_generator, sample_next_token
 from .stops import StopSequenceFilter
@@ -123,6 +128,7 @@ class _Request:
     # the prefix cache's blocks that begin the prompt (None: not looked up yet)
     cached: list[torch.Tensor] | None = None
     cached_tokens: int = 0  # prompt tokens those blocks hold
+    kv_tokens: int = 0  # KV-cache positions promised to it (prompt + longest answer), once admitted
     prefilled: int = 0  # prompt tokens already in the cache
     next_token: int = 0  # the token the next decode step feeds in
     token_ids: list[int] = field(default_factory=list)  # generated so far
@@ -192,8 +198,12 @@ class Engine:
         # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
         # new prompts are prefilled before they join.
         self._staging = config.max_batch
-        self.cache = self.forward.new_cache(config.max_batch + PREFILL_GROUP, self.context_length)
-        self.prefix = PrefixCache(config.prefix_cache_mb * 2**20)
+        prefix_bytes = config.prefix_cache_mb * 2**20
+        budget = config.kv_cache_mb * 2**20 or default_budget_bytes(config.device, prefix_bytes)
+        self.cache = self.forward.new_cache(
+            config.max_batch + PREFILL_GROUP, self.context_length, budget
+        )
+        self.prefix = PrefixCache(prefix_bytes)
 
     # --- public API ----------------------------------------------------------------------
     def submit(self, request: GenerationRequest) -> RequestHandle:
@@ -295,6 +305,14 @@ class Engine:
                 f"The prompt has {len(prompt_ids)} tokens; the model's context holds "
                 f"{self.context_length}.",
             )
+        cache_room = self.cache.capacity_tokens - len(prompt_ids)
+        if cache_room <= 0:  # it could never fit, even alone: refused now, never queued
+            raise GenerationError(
+                "PROMPT_TOO_LONG",
+                f"The prompt has {len(prompt_ids)} tokens; this server's KV cache holds "
+                f"{self.cache.capacity_tokens} (LORALAND_KV_CACHE_MB).",
+            )
+        room = min(room, cache_room)
         return _Request(
             handle=handle,
             prompt_ids=prompt_ids,
@@ -361,15 +379,26 @@ class Engine:
             if state is None:
                 break
             self._look_up_prefix(state)
-            if len(state.prompt_ids) - state.cached_tokens > budget:
-                if group:  # it gets the next step to itself
-                    self._waiting.appendleft(state)
-                    break
+            alone = len(state.prompt_ids) - state.cached_tokens > budget
+            if (alone and group) or not self._promise(state):
+                # a long prompt gets the next step to itself; one that does not fit the KV
+                # cache now waits at the head of the queue, so later ones cannot starve it
+                self._waiting.appendleft(state)
+                break
+            if alone:
                 return self._prefill_chunk(state)
             group.append(state)
             budget -= len(state.prompt_ids) - state.cached_tokens
         if group:
             self._prefill_group(group)
+
+    def _promise(self, state: _Request) -> bool:
+        """Admit the request to the KV cache: room for its prompt and its longest answer."""
+        tokens = len(state.prompt_ids) + state.max_new_tokens
+        if not self.cache.promise(tokens):
+            return False
+        state.kv_tokens = tokens
+        return True
 
     def _look_up_prefix(self, state: _Request) -> None:
         if state.cached is None:
@@ -391,7 +420,7 @@ class Engine:
             self._restore_prefix(state, self._staging)
         chunk = state.prompt_ids[state.prefilled : state.prefilled + self.config.prefill_chunk]
         rows = Rows(self._staging, [state.prefilled], [state.adapter_slot])
-        self.cache.reserve(state.prefilled + len(chunk))
+        self.cache.grow(self._staging, state.prefilled + len(chunk))
         logits = self.forward(self._tensor([chunk]), rows, self.cache)
         state.prefilled += len(chunk)
         if state.prefilled == len(state.prompt_ids):
@@ -411,7 +440,8 @@ class Engine:
         slots = [s.adapter_slot for s in group]
         starts = [s.prefilled for s in group]
         rows = Rows(self._staging, starts, slots, first_row=len(self._decoding))
-        self.cache.reserve(max(starts) + width)
+        for index, rest in enumerate(rests):
+            self.cache.grow(self._staging + index, starts[index] + len(rest))
         last = self._tensor([len(rest) - 1 for rest in rests])
         logits = self.forward(self._tensor(tokens), rows, self.cache, last=last)
         for state in group:
@@ -423,7 +453,7 @@ class Engine:
         first = len(self._decoding)
         for index, state in enumerate(states):
             self._remember_prefix(state, self._staging + index)
-            self.cache.move(self._staging + index, first + index, state.prefilled)
+            self.cache.move(self._staging + index, first + index)
         self._decoding += states
         self._advance(first, logits)
 
@@ -445,7 +475,8 @@ class Engine:
         states = self._decoding
         self.peak_batch = max(self.peak_batch, len(states))
         rows = Rows(0, [s.length for s in states], [s.adapter_slot for s in states])
-        self.cache.reserve(max(s.length for s in states) + 1)
+        for slot, state in enumerate(states):
+            self.cache.grow(slot, state.length + 1)
         logits = self.forward(self._tensor([[s.next_token] for s in states]), rows, self.cache)
         self._advance(0, logits)
 
@@ -485,8 +516,9 @@ class Engine:
         """Take finished rows out, moving the last row into each hole to keep rows packed."""
         for index in sorted(indices, reverse=True):
             last = len(self._decoding) - 1
+            self.cache.release(index, self._decoding[index].kv_tokens)
             if index != last:
-                self.cache.move(last, index, self._decoding[last].length)
+                self.cache.move(last, index)
                 self._decoding[index] = self._decoding[last]
             self._decoding.pop()
 
@@ -495,6 +527,7 @@ class Engine:
             self._waiting.remove(state)
             self._finish(state, "cancelled")
         if self._prefilling and self._prefilling.handle.cancelled:
+            self.cache.release(self._staging, self._prefilling.kv_tokens)
             self._finish(self._prefilling, "cancelled")
             self._prefilling = None
         cancelled = [i for i, s in enumerate(self._decoding) if s.handle.cancelled]
@@ -509,6 +542,7 @@ class Engine:
         self._waiting.clear()
         self._decoding.clear()
         self._prefilling = None
+        self.cache.reset()
         for state in states:
             self._release(state)
             state.handle.put(ErrorEvent("ENGINE_ERROR", message))
