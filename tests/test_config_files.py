@@ -55,9 +55,10 @@ def test_compose_runs_web_and_an_inference_worker_on_redis_and_postgres():
 
 def test_every_service_restarts_and_starts_once_what_it_needs_is_healthy():
     services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    one_shot = {"fetch"}
     assert {name for name, s in services.items() if s.get("restart") == "unless-stopped"} == set(
         services
-    )
+    ) - one_shot
     for name in ("redis", "postgres", "web"):
         assert services[name]["healthcheck"]["test"][0] == "CMD", name
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
@@ -89,6 +90,21 @@ def test_the_gpu_worker_builds_cuda_torch_and_reserves_a_gpu_and_the_web_stays_o
     )
     assert "./adapters:/adapters" in services["web"]["volumes"]
     assert "pgdata" in yaml.safe_load((ROOT / "compose.yaml").read_text())["volumes"]
+
+
+def test_a_one_shot_fetch_service_fills_the_models_volume_once_the_tasks_exist():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    fetch = services["fetch"]
+    assert fetch["profiles"] == ["fetch"]  # `docker compose up` leaves it alone
+    assert fetch["command"] == ["python", "manage.py", "fetch_models"]
+    assert fetch["restart"] == "no"
+    assert {"./models:/models", "./adapters:/adapters"} <= set(fetch["volumes"])  # writable
+    env = fetch["environment"]
+    assert env["LORALAND_MODELS_DIR"] == "/models" and env["HF_TOKEN"] == "${HF_TOKEN:-}"
+    # the workers serve what it fetched: the base it writes is the one they load
+    assert env["LORALAND_BASE_MODEL"] == services["worker"]["environment"]["LORALAND_BASE_MODEL"]
+    assert env["LORALAND_BASE_MODEL"].startswith(env["LORALAND_MODELS_DIR"] + "/")
+    assert fetch["depends_on"]["web"] == {"condition": "service_healthy"}
 
 
 def test_the_image_s_build_context_leaves_out_local_state_and_weights():
