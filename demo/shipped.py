@@ -16,9 +16,10 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from demo.build import AdapterSpec, write_task_data
+from demo.build import write_task_data
 from demo.generators import FORMATS, render_prompt
 from demo.smollm2 import GGUF_SHA256, NAME
+from demo.specs import AdapterSpec
 
 SHIPPED_ROOT = Path(__file__).resolve().parent / "adapters"
 MANIFEST = "manifest.json"

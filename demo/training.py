@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from demo.build import SPECIAL_TOKENS, AdapterSpec, DemoConfig
 from demo.generators import FORMATS, render_prompt
+from demo.specs import SPECIAL_TOKENS, AdapterSpec, DemoConfig
 
 IGNORE = -100  # label value that the loss skips
 

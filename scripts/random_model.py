@@ -19,8 +19,9 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo.build import DemoConfig, write_task_data  # noqa: E402
+from demo.build import write_task_data  # noqa: E402
 from demo.generators import FORMATS, render_prompt  # noqa: E402
+from demo.specs import DemoConfig  # noqa: E402
 
 MISTRAL_7B = {
     "vocab_size": 32000,

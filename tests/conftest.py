@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from demo.build import AdapterSpec, BaseSpec, DemoConfig, build_demo
+from demo.build import build_demo
+from demo.specs import AdapterSpec, BaseSpec, DemoConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_VAR = ROOT / "var" / "test"

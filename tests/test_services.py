@@ -1,6 +1,6 @@
 import pytest
 
-from demo.build import ALL_LINEAR
+from demo.specs import ALL_LINEAR
 from playground import services
 from playground.models import Adapter, Generation, Task, template_digest
 from worker.engine import GenerationError

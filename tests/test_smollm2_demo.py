@@ -93,7 +93,7 @@ def test_install_copies_each_adapter_once_and_again_when_it_changes(tmp_path):
 
 def test_training_makes_a_resumable_manifested_adapter(demo_config, tmp_path):
     """build_demo --train's pipeline at a toy size: the tiny test base, two steps."""
-    from demo.build import AdapterSpec
+    from demo.specs import AdapterSpec
 
     demo = ShippedDemo(
         base_dir=demo_config.base_dir,

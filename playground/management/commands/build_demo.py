@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.build import AdapterSpec, BaseSpec, DemoConfig, build_demo
+from demo.build import build_demo
 from demo.smollm2 import NAME as SMOLLM2
+from demo.specs import AdapterSpec, BaseSpec, DemoConfig
 
 BASES = ("smollm2", "mini")
 
