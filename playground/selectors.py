@@ -28,6 +28,16 @@ def task_list():
     return Task.objects.annotate(has_adapter=Exists(has_adapter))
 
 
+def served_adapters() -> dict[str, str]:
+    """{adapter name: task slug}: the adapter each task serves now, in catalog order."""
+    served = {}
+    for task in Task.objects.all():
+        adapter = task.active_adapter
+        if adapter is not None:
+            served[adapter.name] = task.slug
+    return served
+
+
 def task_get(*, slug: str) -> Task | None:
     return Task.objects.filter(slug=slug).first()
 

@@ -26,7 +26,8 @@ def main(argv: list[str]) -> None:
         device=device,
         dtype="bfloat16",
     )
-    print(bench.run(parser.parse_args(argv[2:]), config, out / "data"))
+    adapters = bench.adapters_in(out / "adapters")
+    print(bench.run(parser.parse_args(argv[2:]), config, out / "data", adapters))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 
 import io
 import json
+import shutil
 import statistics
 
 import pytest
 from django.core.management import call_command
 
 
-def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_settings, tmp_path):
+def test_bench_reports_every_system_and_scenario_as_json(demo_config, catalog, tmp_path):
     out = io.StringIO()
     plot = tmp_path / "bench.png"
     argv = ["--users", "1,32", "--baseline-users", "32", "--min-requests", "2", "--repeats", "2"]
@@ -53,9 +54,7 @@ def test_bench_reports_every_system_and_scenario_as_json(demo_config, demo_setti
     assert plot.read_bytes().startswith(b"\x89PNG")
 
 
-def test_baseline_requests_caps_what_peft_serves_one_at_a_time(
-    demo_config, demo_settings, tmp_path
-):
+def test_baseline_requests_caps_what_peft_serves_one_at_a_time(demo_config, catalog, tmp_path):
     out = io.StringIO()
     argv = ["--users", "1", "--baseline-users", "4", "--baseline-requests", "3", "--repeats", "1"]
     argv += ["--new-tokens", "2", "--adapters", "2", "--plot", str(tmp_path / "bench.png")]
@@ -66,9 +65,7 @@ def test_baseline_requests_caps_what_peft_serves_one_at_a_time(
     assert served["engine"] == 8  # the engine's own count: --min-requests 8
 
 
-def test_requests_per_user_sizes_each_scenario_above_min_requests(
-    demo_config, demo_settings, tmp_path
-):
+def test_requests_per_user_sizes_each_scenario_above_min_requests(demo_config, catalog, tmp_path):
     out = io.StringIO()
     argv = ["--users", "1,4", "--baseline-users", "", "--min-requests", "5", "--repeats", "1"]
     argv += ["--requests-per-user", "3", "--new-tokens", "2", "--adapters", "2"]
@@ -78,7 +75,7 @@ def test_requests_per_user_sizes_each_scenario_above_min_requests(
     assert {(row["users"], row["requests"]) for row in rows} == {(1, 5), (4, 12)}
 
 
-def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, demo_settings):
+def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, catalog):
     out = io.StringIO()
     call_command("bench", "--memory", "48", "--adapters", "2", stdout=out)
     report = json.loads(out.getvalue())
@@ -87,6 +84,41 @@ def test_the_memory_check_cycles_through_more_adapters_than_fit(demo_config, dem
     assert {"rss_above_base_mb", "overhead_ratio", "rss_growth_mb"} <= set(report)
     assert report["adapter_rows_mb"] == report["resident_adapters_mb"]  # no spare row
     assert report["extra_rows_mb"] == 0.0  # each batch asks for distinct adapters: no copies
+
+
+def test_after_uploads_the_benchmark_runs_the_adapter_each_task_serves(
+    demo_config, catalog, settings, tmp_path
+):
+    """The catalog says which adapters run, never a listing of the adapter folder, which
+    holds older versions, uploads for tasks with no test data and the uploads' staging folder."""
+    from playground import selectors, services
+    from playground.models import Task
+
+    from .peft_adapters import CONFIG_FILE, WEIGHTS_FILE, save_peft_adapter
+    from .test_adapter_upload import new_task, two_files
+
+    adapter_dir = tmp_path / "adapters"
+    shutil.copytree(demo_config.adapter_dir, adapter_dir)
+    settings.LORALAND_ADAPTER_DIR = str(adapter_dir)
+    made = save_peft_adapter(demo_config.base_dir, tmp_path / "peft", seed=3)
+    sst2 = Task.objects.get(slug="glue_sst2")
+    served = services.adapter_upload(files=two_files(made), task=sst2)  # a new version
+    services.adapter_upload(files=two_files(made), new_task=new_task())  # no test data
+    assert (adapter_dir / ".incoming").is_dir() and (adapter_dir / served.name).is_dir()
+    assert (adapter_dir / served.name / CONFIG_FILE).exists()
+    assert (adapter_dir / served.name / WEIGHTS_FILE).exists()
+    assert selectors.served_adapters()[served.name] == "glue_sst2"
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--users", "1", "--baseline-users", "", "--min-requests", "2", "--repeats", "1"]
+    argv += ["--new-tokens", "2", "--plot", str(tmp_path / "bench.png"), "--json"]
+    call_command("bench", *argv, stdout=out, stderr=err)
+    rows = json.loads(out.getvalue())["scenarios"]
+    served = len(demo_config.tasks)  # one per demo task, glue_sst2's the uploaded one
+    assert {row["adapters"] for row in rows if row["system"] == "engine"} == {
+        "1 adapter", f"{served} uniform", f"{served} skewed"
+    }  # fmt: skip
+    assert "movie_reviews" in err.getvalue()  # left out, and said so
 
 
 def test_the_base_model_answers_the_same_mix_of_task_prompts_as_the_adapters():
@@ -110,7 +142,7 @@ def test_prompts_are_grown_to_about_100_tokens_each_ending_with_its_own_task_pro
 
     tokenizer = AutoTokenizer.from_pretrained(demo_config.base_dir, local_files_only=True)
     tasks = ["glue_sst2", "gsm8k"]
-    prompts = load_prompts(demo_config.data_dir, tasks, per_task=4)
+    prompts = load_prompts(demo_config.data_dir, {task: task for task in tasks}, per_task=4)
     grown = lengthen(prompts, tokenizer, 100)
     assert set(grown) == set(tasks)
     for task in tasks:
@@ -159,8 +191,9 @@ def test_the_warm_up_caches_each_task_s_template_with_a_prompt_no_user_sends(dem
     from worker.engine import EngineConfig, GenerationRequest, SamplingParams
 
     tasks = ["e2e_nlg", "webnlg"]
-    measured = load_prompts(demo_config.data_dir, tasks)
-    held_out = held_out_prompts(demo_config.data_dir, tasks)
+    adapters = {task: task for task in tasks}  # each adapter is named after its task
+    measured = load_prompts(demo_config.data_dir, adapters)
+    held_out = held_out_prompts(demo_config.data_dir, adapters)
     assert all(held_out[task] not in measured[task] for task in tasks)
     config = EngineConfig(str(demo_config.base_dir), str(demo_config.adapter_dir), max_batch=4)
     engine = warm_engine(config, tasks, held_out)

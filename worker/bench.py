@@ -349,17 +349,23 @@ def read_memory(engine: Engine, names: list[str], resident: int, requests: int) 
 
 # --- the run ---------------------------------------------------------------------------------
 def load_prompts(
-    data_dir: Path, adapters: list[str], per_task: int = 8, skip: int = 0
+    data_dir: Path, adapters: dict[str, str], per_task: int = 8, skip: int = 0
 ) -> dict[str, list[str]]:
-    """Each task's test prompts skip..skip+per_task-1."""
+    """{adapter: its task's test prompts skip..skip+per_task-1}, for {adapter: task slug}."""
     prompts = {}
-    for slug in adapters:
+    for name, slug in adapters.items():
         lines = (data_dir / slug / "test.jsonl").read_text().splitlines()[skip : skip + per_task]
-        prompts[slug] = [json.loads(line)["prompt"] for line in lines]
+        prompts[name] = [json.loads(line)["prompt"] for line in lines]
     return prompts
 
 
-def held_out_prompts(data_dir: Path, adapters: list[str], per_task: int = 8) -> dict[str, str]:
+def adapters_in(adapter_dir: Path) -> dict[str, str]:
+    """{name: task} for a folder that holds one adapter per task, named by its slug (what
+    scripts/random_model.py writes); `manage.py bench` asks the catalog instead."""
+    return {p.name: p.name for p in sorted(Path(adapter_dir).iterdir()) if p.is_dir()}
+
+
+def held_out_prompts(data_dir: Path, adapters: dict[str, str], per_task: int = 8) -> dict[str, str]:
     """A prompt of each task that the measured users never send (the one after theirs): what
     an earlier visitor asked, so that the warm-up leaves the task's template in the prefix
     cache, as a serving engine holds the templates of the tasks it serves, and no measured
@@ -650,10 +656,14 @@ def add_arguments(parser, stream_interval_ms: int) -> None:
     )
 
 
-def run(args, config, data_dir: Path) -> str:
-    """Run what `args` asks for on `config` (an EngineConfig); return what to print."""
-    names = sorted(p.name for p in Path(config.adapter_dir).iterdir() if p.is_dir())
-    prompts = load_prompts(data_dir, names[: args.adapters])
+def run(args, config, data_dir: Path, adapters: dict[str, str]) -> str:
+    """Run what `args` asks for on `config` (an EngineConfig) with `adapters` ({adapter name
+    under config.adapter_dir: its task's slug under data_dir}, the first --adapters of them);
+    return what to print."""
+    adapters = dict(list(adapters.items())[: args.adapters])
+    if not adapters:
+        raise ValueError("No adapter to benchmark: no task has a served adapter and test data.")
+    prompts = load_prompts(data_dir, adapters)
     if args.memory:  # sends its own short prompts: only the adapters' names count
         return json.dumps(run_memory_check(config, list(prompts), 500, args.memory), indent=2)
     if args.prompt_tokens:
@@ -662,7 +672,7 @@ def run(args, config, data_dir: Path) -> str:
         tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
         prompts = lengthen(prompts, tokenizer, args.prompt_tokens)
     config = replace(config, max_batch=max([*args.users, config.max_batch]))
-    rows = run_all(args, config, prompts, held_out_prompts(data_dir, list(prompts)))
+    rows = run_all(args, config, prompts, held_out_prompts(data_dir, adapters))
     report = {
         "new_tokens": args.new_tokens,
         "repeats": args.repeats,
