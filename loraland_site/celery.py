@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loraland_site.settings")
 
 app = Celery("loraland_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["worker"])
+app.autodiscover_tasks(["playground"])  # playground/tasks.py

@@ -109,8 +109,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # Reference answers wait on a remote API: their own queue and worker threads, so they never
 # hold a thread of the engine's worker (whose thread count is its batch size).
 CELERY_TASK_ROUTES = {
-    "worker.tasks.generate_reference": {"queue": "reference"},
-    "worker.tasks.*": {"queue": "inference"},
+    "playground.tasks.generate_reference": {"queue": "reference"},
+    "playground.tasks.*": {"queue": "inference"},
 }
 CELERY_WORKER_POOL = "threads"  # one engine per process, shared by the task threads
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -13,9 +13,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from worker.errors import GenerationError
-from worker.publish import group_name, register_web_loop
 
 from . import services
+from .publish import group_name, register_web_loop
 
 MAX_MESSAGE_CHARS = 64_000  # a huge frame is refused before it is parsed
 GENERATE_KEYS = {"type", "task", "model", "inputs", "prompt", "params", "client_ref"}

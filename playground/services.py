@@ -4,11 +4,13 @@ enqueue of work, happens here."""
 import contextlib
 import errno
 import hashlib
+import importlib
 import json
 import os
 import re
 import shutil
 import string
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -21,11 +23,10 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from loraland_site.celery import app as celery_app
-from worker import cancel
 from worker.adapter_config import read_adapter_config
 from worker.errors import GenerationError
 
-from . import reference, selectors
+from . import cancel, reference, selectors
 from .adapters import AdapterRejected, UploadLimits, validate_upload
 from .models import (
     Adapter,
@@ -150,27 +151,31 @@ def check_prompt_length(prompt: str, *, count_tokens: bool = True) -> None:
         )
 
 
-# The Celery tasks' names (worker/tasks.py), so that enqueuing needs no import of it.
-GENERATE_TASK = "worker.tasks.generate"
-REFERENCE_TASK = "worker.tasks.generate_reference"
+# The Celery tasks' names (playground/tasks.py): the services enqueue by name and never import
+# the tasks, so the web never loads the engine or torch.
+GENERATE_TASK = "playground.tasks.generate"
+REFERENCE_TASK = "playground.tasks.generate_reference"
 
 
 def enqueue_generation(generation_id) -> None:
-    if settings.LORALAND_IN_PROCESS:  # the web process is the worker: it runs the engine
-        from worker import tasks
-
-        tasks.run_in_process(str(generation_id))
-    else:  # by name: the web never imports the task module, the engine or torch
-        celery_app.send_task(GENERATE_TASK, args=[str(generation_id)], queue="inference")
+    enqueue(GENERATE_TASK, generation_id, queue="inference")
 
 
 def enqueue_reference(generation_id) -> None:
-    if settings.LORALAND_IN_PROCESS:
-        from worker import tasks
+    enqueue(REFERENCE_TASK, generation_id, queue="reference")
 
-        tasks.run_in_process(str(generation_id), task=tasks.generate_reference)
-    else:
-        celery_app.send_task(REFERENCE_TASK, args=[str(generation_id)], queue="reference")
+
+def enqueue(task_name: str, generation_id, *, queue: str) -> None:
+    if not settings.LORALAND_IN_PROCESS:
+        celery_app.send_task(task_name, args=[str(generation_id)], queue=queue)
+        return
+    # No Redis: the web process is the worker. The task's module is imported by its name (the
+    # first time; not with Celery's import_default_modules, whose Django fixup sets Django up
+    # again and resets logging) and the task runs on a thread of its own; the engine, and
+    # torch, load when it first needs them.
+    importlib.import_module(task_name.rpartition(".")[0])
+    task = celery_app.tasks[task_name]
+    threading.Thread(target=task.apply, args=([str(generation_id)],), daemon=True).start()
 
 
 def generation_cancel(*, generation_id, session_key: str) -> None:
@@ -180,38 +185,6 @@ def generation_cancel(*, generation_id, session_key: str) -> None:
         raise GenerationError("UNKNOWN_GENERATION", "No such generation in this session.")
     if generation.status in (Generation.Status.QUEUED, Generation.Status.RUNNING):
         cancel.request_cancel(str(generation.id))
-
-
-def generation_start(*, generation_id) -> Generation | None:
-    """Mark a queued generation running; None if it is gone or was cancelled while queued."""
-    updated = Generation.objects.filter(id=generation_id, status=Generation.Status.QUEUED).update(
-        status=Generation.Status.RUNNING
-    )
-    return Generation.objects.select_related("task").get(id=generation_id) if updated else None
-
-
-def generation_finish(*, generation_id, done) -> None:
-    cancelled = done.finish_reason == "cancelled"
-    Generation.objects.filter(id=generation_id).update(
-        status=Generation.Status.CANCELLED if cancelled else Generation.Status.DONE,
-        output=done.text,
-        finish_reason=done.finish_reason,
-        prompt_tokens=done.prompt_tokens,
-        completion_tokens=done.completion_tokens,
-        ttft_ms=done.ttft_ms,
-        tokens_per_s=done.tokens_per_s,
-        finished_at=timezone.now(),
-    )
-
-
-def generation_fail(*, generation_id, code: str, message: str, partial_text: str = "") -> None:
-    Generation.objects.filter(id=generation_id).update(
-        status=Generation.Status.ERROR,
-        output=partial_text,
-        error_code=code,
-        error_message=message,
-        finished_at=timezone.now(),
-    )
 
 
 @transaction.atomic

@@ -1,5 +1,10 @@
-"""Celery glue, kept thin: load the row, submit to the engine (or call the reference model's
-API), publish chunks, save the result."""
+"""The Celery tasks, kept thin: mark the row running, stream the engine's answer (or the
+reference model's, from its API) to the browser, record the result.
+
+Layer: tasks, below the services and above the engine. The services enqueue these by name
+(`celery_app.send_task`) and never import this module; it records results through
+`results` and never imports the services. Its helpers: `publish` (the channel layer),
+`cancel` (the Redis flag) and `runtime` (the engine from Django's settings)."""
 
 import logging
 import threading
@@ -10,19 +15,14 @@ from celery import shared_task
 from celery.signals import worker_init
 from django.conf import settings
 
-from playground import services
-from playground.reference import ReferenceStream
-from worker import cancel
-from worker.engine import (
-    DoneEvent,
-    ErrorEvent,
-    GenerationError,
-    GenerationRequest,
-    SamplingParams,
-    TokenEvent,
-)
-from worker.publish import ChunkCoalescer, Publisher
-from worker.runtime import get_engine
+from worker.engine import DoneEvent, ErrorEvent, GenerationRequest, SamplingParams, TokenEvent
+from worker.errors import GenerationError
+
+from . import cancel, results
+from .publish import ChunkCoalescer, Publisher
+from .reference import ReferenceStream
+from .results import GenerationResult
+from .runtime import get_engine
 
 log = logging.getLogger(__name__)
 CANCEL_CHECK_S = 0.05
@@ -36,19 +36,20 @@ def load_engine_at_start(sender, **_):
         get_engine()
 
 
-@shared_task(name="worker.tasks.generate")
+# The names the services enqueue (services.GENERATE_TASK and REFERENCE_TASK).
+@shared_task(name="playground.tasks.generate")
 def generate(generation_id: str) -> None:
     run_generation(generation_id, stream_generation)
 
 
-@shared_task(name="worker.tasks.generate_reference")
+@shared_task(name="playground.tasks.generate_reference")
 def generate_reference(generation_id: str) -> None:
     """The reference model's answer, from its OpenAI-compatible API; never touches the engine."""
     run_generation(generation_id, stream_reference)
 
 
 def run_generation(generation_id: str, stream) -> None:
-    generation = services.generation_start(generation_id=generation_id)
+    generation = results.generation_start(generation_id=generation_id)
     if generation is None:
         return  # cancelled or deleted while queued
     publisher = Publisher(generation_id)
@@ -87,6 +88,8 @@ def stream_generation(generation, publisher: Publisher) -> None:
         watch.check()
         if isinstance(event, TokenEvent):
             tokens.add(event.text)
+        elif isinstance(event, DoneEvent):
+            end_stream(publisher, gid, tokens, result_of(event))
         else:
             end_stream(publisher, gid, tokens, event)
 
@@ -115,14 +118,28 @@ def stream_reference(generation, publisher: Publisher) -> None:
     end_stream(publisher, gid, tokens, done)
 
 
-def end_stream(publisher: Publisher, gid: str, tokens: "TokenSender", event) -> None:
-    """A stream's last frame (DoneEvent or ErrorEvent), after the text still held back."""
+def result_of(done: DoneEvent) -> GenerationResult:
+    """The engine's last event in the web's terms: the task boundary."""
+    return GenerationResult(
+        text=done.text,
+        finish_reason=done.finish_reason,
+        prompt_tokens=done.prompt_tokens,
+        completion_tokens=done.completion_tokens,
+        ttft_ms=done.ttft_ms,
+        tokens_per_s=done.tokens_per_s,
+    )
+
+
+def end_stream(
+    publisher: Publisher, gid: str, tokens: "TokenSender", end: GenerationResult | ErrorEvent
+) -> None:
+    """A stream's last frame (a result or an error), after the text still held back."""
     tokens.flush()
-    if isinstance(event, DoneEvent):
-        services.generation_finish(generation_id=gid, done=event)
-        publisher.send("done", done_payload(gid, event))
+    if isinstance(end, GenerationResult):
+        results.generation_finish(generation_id=gid, result=end)
+        publisher.send("done", done_payload(gid, end))
     else:
-        fail(publisher, gid, event.code, event.message, partial_text=tokens.text)
+        fail(publisher, gid, end.code, end.message, partial_text=tokens.text)
 
 
 @contextmanager
@@ -143,15 +160,15 @@ def watching(watch: "CancelWatcher"):
         thread.join()
 
 
-def reference_done(stream: ReferenceStream, text: str, clock, cancelled: bool) -> DoneEvent:
-    """The reference's answer in the engine's terms; its own token counts when it sent them."""
+def reference_done(stream: ReferenceStream, text: str, clock, cancelled: bool) -> GenerationResult:
+    """The reference's answer; its own token counts when it sent them."""
     usage = stream.usage or {}
     completion_tokens = usage.get("completion_tokens") or clock.deltas
     if cancelled:
         finish_reason = "cancelled"
     else:
         finish_reason = "length" if stream.finish_reason == "length" else "stop"
-    return DoneEvent(
+    return GenerationResult(
         text=text,
         finish_reason=finish_reason,
         prompt_tokens=usage.get("prompt_tokens"),  # None: the API did not say
@@ -162,13 +179,13 @@ def reference_done(stream: ReferenceStream, text: str, clock, cancelled: bool) -
 
 
 def fail(publisher: Publisher, gid: str, code: str, message: str, partial_text: str = "") -> None:
-    services.generation_fail(
+    results.generation_fail(
         generation_id=gid, code=code, message=message, partial_text=partial_text
     )
     publisher.send("error", {"generation_id": gid, "code": code, "message": message})
 
 
-def done_payload(generation_id: str, done: DoneEvent) -> dict:
+def done_payload(generation_id: str, done: GenerationResult) -> dict:
     return {
         "generation_id": generation_id,
         "text": done.text,
@@ -248,8 +265,3 @@ class CancelWatcher:
         self.last = now
         if cancel.is_cancel_requested(self.generation_id):
             self.handle.cancel()
-
-
-def run_in_process(generation_id: str, task=generate) -> None:
-    """No Redis: run the same task code on a thread of this (web) process."""
-    threading.Thread(target=task.apply, args=([generation_id],), daemon=True).start()

@@ -153,7 +153,7 @@ def test_three_answers_stream_at_once_and_save_puts_the_run_in_the_gallery(
     # The reference answer came from the reference worker, which never loads the model, and
     # held no thread of the inference worker.
     reference_log = compare_stack.reference_worker_log.read_text()
-    received = "Task worker.tasks.generate_reference["
+    received = "Task playground.tasks.generate_reference["
     assert received in reference_log and "loading base model" not in reference_log
     assert received not in compare_stack.worker_log.read_text()
 

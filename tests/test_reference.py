@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from playground import services
+from playground import tasks as celery_tasks
 from playground.models import Generation
 from playground.reference import ReferenceStream, complete
-from worker import tasks as worker_tasks
 from worker.engine import GenerationError
 
 from .openai_server import serving_as_reference
@@ -228,7 +228,7 @@ async def test_a_crash_in_the_worker_tells_the_visitor_without_its_internals(
     def crash(generation, publisher):
         raise RuntimeError("connection to /srv/db failed: password=hunter2")
 
-    monkeypatch.setattr(worker_tasks, "stream_reference", crash)
+    monkeypatch.setattr(celery_tasks, "stream_reference", crash)
     started, error = await generate(ws)
     assert (error["type"], error["code"]) == ("error", "WORKER_ERROR")
     assert "try again" in error["message"] and "hunter2" not in error["message"]
@@ -312,7 +312,7 @@ def test_a_reference_cancelled_while_queued_never_calls_the_api(
             session_key="s1",
         )
     services.generation_cancel(generation_id=generation.id, session_key="s1")
-    worker_tasks.generate_reference(str(generation.id))  # the worker picks it up now
+    celery_tasks.generate_reference(str(generation.id))  # the worker picks it up now
     generation.refresh_from_db()
     assert (generation.status, generation.finish_reason) == ("cancelled", "cancelled")
     assert generation.output == "" and openai_server.requests == []

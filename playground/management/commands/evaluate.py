@@ -260,8 +260,8 @@ def generate_all(
     if not model_kinds:
         return {slug: {} for slug in splits}  # reference only: no need to load the base model
     from demo.evaluation import Job, answer_budget, answer_with_engine
+    from playground.runtime import engine_config
     from worker.engine import Engine
-    from worker.runtime import engine_config
 
     engine = Engine(dataclasses.replace(engine_config(), max_batch=batch_size))
     try:
