@@ -83,7 +83,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 # --- Redis, Celery and Channels -------------------------------------------------------------
 # With no REDIS_URL the site runs "in-process": the same Celery task code on a thread of the
-# web process and the in-memory channel layer (DESIGN.md, embedded default).
+# web process and the in-memory channel layer (README, Quick start).
 REDIS_URL = env.str("REDIS_URL", default="")
 LORALAND_IN_PROCESS = not REDIS_URL
 

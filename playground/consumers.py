@@ -1,6 +1,6 @@
 """The /ws/generate/ WebSocket: parse and check a message, call a service, relay events.
 
-Protocol: ../DESIGN.md "Streaming contract". Any bad message gets an `error` frame and the
+Protocol: docs/streaming.md. Any bad message gets an `error` frame and the
 socket stays open for the next one.
 """
 

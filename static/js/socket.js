@@ -1,4 +1,4 @@
-// The page's one WebSocket to the generation server (DESIGN.md "Streaming contract"),
+// The page's one WebSocket to the generation server (docs/streaming.md),
 // shared by the task page and the compare page:
 //
 //   const socket = LoraSocket.open({
