@@ -28,7 +28,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker.bench import int_list, zipf_weights  # noqa: E402
+from bench.cli import int_list  # noqa: E402
+from bench.workload import zipf_weights  # noqa: E402
 from worker.engine.batch import Rows, batched_forward, rms_norm  # noqa: E402
 from worker.engine.lora import load_lora_adapter  # noqa: E402
 from worker.engine.model import load_base_model  # noqa: E402

@@ -1,5 +1,5 @@
 """`manage.py bench` without Django, for scripts/gpu_check.sh: a GPU box's stock image (torch,
-transformers, peft) has no Django, and the benchmark (worker/bench.py) needs none.
+transformers, peft) has no Django, and the benchmark (bench/) needs none.
 
     python scripts/gpu_bench.py OUT DEVICE [bench options]   # OUT: what random_model.py wrote
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker import bench  # noqa: E402
+import bench  # noqa: E402
 from worker.engine import EngineConfig  # noqa: E402
 
 STREAM_INTERVAL_MS = 50  # LORALAND_STREAM_INTERVAL_MS's default, as the Celery task reads

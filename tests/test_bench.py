@@ -124,7 +124,7 @@ def test_after_uploads_the_benchmark_runs_the_adapter_each_task_serves(
 def test_the_base_model_answers_the_same_mix_of_task_prompts_as_the_adapters():
     import random
 
-    from worker.bench import Workload
+    from bench.workload import Workload
 
     prompts = {"a": ["prompt of a"], "b": ["prompt of b"], "c": ["prompt of c"]}
     base_only = Workload(prompts, [None], "uniform", users=1, requests=1, new_tokens=1)
@@ -138,7 +138,7 @@ def test_prompts_are_grown_to_about_100_tokens_each_ending_with_its_own_task_pro
 ):
     from transformers import AutoTokenizer
 
-    from worker.bench import lengthen, load_prompts
+    from bench.workload import lengthen, load_prompts
 
     tokenizer = AutoTokenizer.from_pretrained(demo_config.base_dir, local_files_only=True)
     tasks = ["glue_sst2", "gsm8k"]
@@ -156,7 +156,7 @@ def test_prompts_are_grown_to_about_100_tokens_each_ending_with_its_own_task_pro
 
 
 def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():
-    from worker.bench import busy_window
+    from bench.engine_runs import busy_window
 
     emitted = [(0.5, 1), (1.0, 2), (2.0, 3), (3.5, 4)]  # (time, tokens) of each token event
     # The last user came at 1.0, the first one left at 3.0: the drain after it does not count.
@@ -170,7 +170,7 @@ def test_throughput_counts_the_tokens_emitted_while_every_user_was_there():
 def test_a_stream_is_timed_from_the_engine_s_first_token_even_without_text():
     from types import SimpleNamespace
 
-    from worker.bench import stream_one
+    from bench.engine_runs import stream_one
     from worker.engine import DoneEvent, GenerationRequest, TokenEvent
     from worker.engine.engine import RequestHandle
 
@@ -187,7 +187,8 @@ def test_a_stream_is_timed_from_the_engine_s_first_token_even_without_text():
 
 
 def test_the_warm_up_caches_each_task_s_template_with_a_prompt_no_user_sends(demo_config):
-    from worker.bench import held_out_prompts, load_prompts, warm_engine
+    from bench.engine_runs import warm_engine
+    from bench.workload import held_out_prompts, load_prompts
     from worker.engine import EngineConfig, GenerationRequest, SamplingParams
 
     tasks = ["e2e_nlg", "webnlg"]

@@ -55,7 +55,7 @@ def test_the_import_contracts_hold():
 def test_an_import_against_the_direction_breaks_a_contract(tmp_path):
     """The contracts catch what they are for: here the tasks calling back into the services
     (the cycle there once was)."""
-    for name in ("playground", "worker", "loraland_site", "demo"):
+    for name in ("playground", "worker", "loraland_site", "demo", "bench"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     tasks = tmp_path / "playground" / "tasks.py"

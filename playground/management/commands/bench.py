@@ -1,4 +1,4 @@
-"""`manage.py bench`: the engine against PEFT on the configured model (worker/bench.py), over
+"""`manage.py bench`: the engine against PEFT on the configured model (bench/), over
 the adapter each task of the catalog serves."""
 
 import argparse
@@ -7,9 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+import bench
 from playground import selectors
 from playground.runtime import engine_config
-from worker import bench
 
 
 class Command(BaseCommand):
