@@ -79,3 +79,11 @@ def number_in(raw: dict, name: str, default: float, *, low_open: bool) -> float:
 
 def is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def fields_mismatch(fields: list[str], inputs: dict) -> str:
+    missing = [f for f in fields if f not in inputs]
+    unknown = sorted(set(inputs) - set(fields))
+    problems = [f"missing {', '.join(missing)}"] if missing else []
+    problems += [f"no field {', '.join(unknown)}"] if unknown else []
+    return "; ".join(problems)

@@ -270,7 +270,7 @@ def test_an_upload_whose_number_is_taken_meanwhile_takes_the_next(
         shutil.copytree(other_peft_adapter, family_dir / str(version))
         return move(source, family_dir=family_dir, version=version)
 
-    monkeypatch.setattr(services, "move_into_place", move_after_someone_else)
+    monkeypatch.setattr(services.uploads, "move_into_place", move_after_someone_else)
     adapter = upload(two_files(peft_adapter), task=task)
     assert (adapter.name, adapter.version) == ("reviews/2", 2)
     stored = adapter_dir / "reviews"

@@ -170,7 +170,7 @@ def test_a_reference_generation_is_queued_for_the_reference_task(
     tasks, openai_server, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(services, "enqueue_reference", queued.append)
+    monkeypatch.setattr(services.generations, "enqueue_reference", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
             task_slug="glue_sst2", model_kind="reference", inputs={"sentence": "fine"}
@@ -303,7 +303,7 @@ def test_a_reference_cancelled_while_queued_never_calls_the_api(
     tasks, openai_server, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.LORALAND_IN_PROCESS = True  # the cancel flag lives in this process
-    monkeypatch.setattr(services, "enqueue_reference", lambda generation_id: None)
+    monkeypatch.setattr(services.generations, "enqueue_reference", lambda generation_id: None)
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
             task_slug="glue_sst2",
@@ -340,7 +340,7 @@ async def test_a_raw_prompt_is_refused_for_the_reference(ws, openai_server):
 def test_a_session_gets_a_limited_number_of_reference_answers_an_hour(
     tasks, openai_server, settings, monkeypatch
 ):
-    monkeypatch.setattr(services, "enqueue_reference", lambda generation_id: None)
+    monkeypatch.setattr(services.generations, "enqueue_reference", lambda generation_id: None)
     settings.LORALAND_REFERENCE_MAX_PER_HOUR = 2
 
     def ask(session_key="s1"):

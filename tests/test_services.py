@@ -28,7 +28,7 @@ def error_code(**overrides) -> str:
 @pytest.fixture
 def no_enqueue(monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "enqueue_generation", queued.append)
+    monkeypatch.setattr(services.generations, "enqueue_generation", queued.append)
     return queued
 
 
@@ -92,7 +92,7 @@ def test_it_refuses_bad_requests_and_stores_nothing(catalog, no_enqueue):
 
 def test_only_the_owning_session_can_cancel(catalog, no_enqueue, monkeypatch):
     flagged = []
-    monkeypatch.setattr(services.cancel, "request_cancel", flagged.append)
+    monkeypatch.setattr(services.generations.cancel, "request_cancel", flagged.append)
     generation = create()
     with pytest.raises(GenerationError):
         services.generation_cancel(generation_id=generation.id, session_key="someone-else")
