@@ -5,7 +5,8 @@ import json
 from django import forms
 from django.utils.text import slugify
 
-from .adapters import CONFIG_FILE, WEIGHTS_FILE
+from worker.peft_format import CONFIG_FILE, WEIGHTS_FILE
+
 from .models import Task
 from .services import NewTask, new_task_problems
 

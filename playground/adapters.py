@@ -29,11 +29,11 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from worker import peft_format
 from worker.errors import GenerationError
+from worker.peft_format import CONFIG_FILE, WEIGHTS_FILE, LoraConfig, is_int, target_names
 
 MB = 1024 * 1024
-CONFIG_FILE = "adapter_config.json"
-WEIGHTS_FILE = "adapter_model.safetensors"
 # What an accepted adapter directory holds; other files in an upload are left out, with a warning.
 KEPT_FILES = (CONFIG_FILE, WEIGHTS_FILE, "README.md")
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
@@ -42,32 +42,9 @@ CONVERT_HINT = (
     "Convert it on your own machine, e.g. `safetensors.torch.save_file(torch.load(path), "
     f"'{WEIGHTS_FILE}')`, or save it with PEFT's save_pretrained(), which writes safetensors."
 )
-MAX_CONFIG_BYTES = 1 * MB
 # A 7B model's all-linear adapter has a header of about 60 KB: 16 MB is far more than enough.
 MAX_HEADER_BYTES = 16 * MB
 FLOAT_DTYPES = {"F16": 2, "BF16": 2, "F32": 4}
-PEFT_PREFIX = "base_model.model."
-LORA_SUFFIXES = {".lora_A.weight": "lora_A", ".lora_B.weight": "lora_B"}
-# Config fields that change what the adapter computes in ways the engine does not implement
-# (worker/engine/lora.py applies plain B·A·scaling to linear layers): refused when set.
-UNSUPPORTED_FEATURES = {
-    "use_dora": "DoRA",
-    "lora_bias": "a trained LoRA bias",
-    "fan_in_fan_out": "transposed weights",
-    "modules_to_save": "fully trained extra modules",
-    "trainable_token_indices": "trainable token embeddings",
-    "target_parameters": "LoRA on parameters",
-    "rank_pattern": "a different rank per module",
-    "alpha_pattern": "a different alpha per module",
-    "layer_replication": "layer replication",
-    "alora_invocation_tokens": "Activated LoRA (aLoRA)",
-    "use_qalora": "QALoRA",
-    "use_bdlora": "block-diagonal LoRA",
-    "velora_config": "VeLoRA",
-    "monteclora_config": "MonteCLoRA",
-    "arrow_config": "Arrow routing",
-    "kasa_config": "KaSA",
-}
 COPY_CHUNK = 1 * MB
 # Decompressed tar bytes allowed beyond the members' contents: a 512-byte header, padding and
 # pax or long-name blocks per member, and the end-of-archive record.
@@ -254,22 +231,6 @@ def require_adapter_files(names: set[str]) -> None:
         raise missing_config()
     if WEIGHTS_FILE not in names:
         raise missing_weights()
-
-
-def missing_config() -> AdapterRejected:
-    return AdapterRejected(
-        "MISSING_CONFIG",
-        f"The upload has no {CONFIG_FILE}. PEFT's save_pretrained() writes it next to "
-        f"{WEIGHTS_FILE}: upload both.",
-    )
-
-
-def missing_weights() -> AdapterRejected:
-    return AdapterRejected(
-        "MISSING_WEIGHTS",
-        f"The upload has no {WEIGHTS_FILE}. PEFT's save_pretrained() writes it next to "
-        f"{CONFIG_FILE}: upload both.",
-    )
 
 
 def upload_too_large(limits: UploadLimits) -> Callable[[], AdapterRejected]:
@@ -574,118 +535,38 @@ def extract_member(source: BinaryIO, member: Member, target: Path, budget: int) 
 # --- adapter_config.json -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AdapterConfig:
-    rank: int
-    alpha: float
-    target_modules: tuple[str, ...] | str  # names, or a regular expression as PEFT allows
-    base_model_name_or_path: str | None
-
-
-def read_adapter_config(path: Path, limits: UploadLimits) -> AdapterConfig:
-    config = parse_config_json(path)
-    check_peft_type(config)
-    check_supported_features(config)
-    return AdapterConfig(
-        rank=config_rank(config, limits),
-        alpha=config_alpha(config),
-        target_modules=config_target_modules(config),
-        base_model_name_or_path=config_base_model(config),
-    )
-
-
-def parse_config_json(path: Path) -> dict:
-    if not path.is_file():
-        raise missing_config()
-    if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise invalid_config(f"it is larger than {MAX_CONFIG_BYTES // MB} MB")
-    try:
-        config = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise invalid_config("it is not UTF-8 text") from None
-    except (ValueError, RecursionError) as exc:
-        raise invalid_config(f"it is not valid JSON ({exc})") from None
-    if not isinstance(config, dict):
-        raise invalid_config("it is not a JSON object")
+def read_adapter_config(path: Path, limits: UploadLimits) -> LoraConfig:
+    """The checked config (worker/peft_format.py), within this server's rank limit."""
+    with refusal():
+        config = peft_format.parse_config(peft_format.read_config_json(path))
+    if config.rank > limits.max_rank:
+        raise AdapterRejected(
+            "RANK_TOO_LARGE",
+            f"The adapter's rank r={config.rank} is above {limits.max_rank}, the largest served "
+            "here (LORALAND_MAX_RANK). Retrain it with a smaller r.",
+        )
     return config
 
 
-def invalid_config(problem: str) -> AdapterRejected:
-    return AdapterRejected(
-        "CONFIG_INVALID",
-        f"{CONFIG_FILE} cannot be used: {problem}. It should be the file PEFT's "
-        "save_pretrained() writes.",
-    )
+@contextmanager
+def refusal():
+    """The format's refusals as upload refusals, code and message unchanged."""
+    try:
+        yield
+    except peft_format.FormatError as exc:
+        raise rejected(exc) from None
 
 
-def check_peft_type(config: dict) -> None:
-    peft_type = config.get("peft_type")
-    if peft_type != "LORA":
-        raise AdapterRejected(
-            "NOT_LORA",
-            f"{CONFIG_FILE} says peft_type {peft_type!r}: only LoRA adapters "
-            '(peft_type "LORA") can be served.',
-        )
+def rejected(error: peft_format.FormatError) -> AdapterRejected:
+    return AdapterRejected(error.code, error.message)
 
 
-def check_supported_features(config: dict) -> None:
-    for key, feature in UNSUPPORTED_FEATURES.items():
-        if config.get(key):
-            raise AdapterRejected(
-                "UNSUPPORTED_FEATURE",
-                f"This adapter uses {feature} ({key} in {CONFIG_FILE}), which the server does "
-                "not apply. Only plain LoRA on linear layers is served.",
-            )
+def missing_config() -> AdapterRejected:
+    return rejected(peft_format.missing_config())
 
 
-def config_rank(config: dict, limits: UploadLimits) -> int:
-    rank = config.get("r")
-    if not is_int(rank) or rank < 1:
-        raise invalid_config(f"r (the LoRA rank) is {rank!r}, not a positive whole number")
-    if rank > limits.max_rank:
-        raise AdapterRejected(
-            "RANK_TOO_LARGE",
-            f"The adapter's rank r={rank} is above {limits.max_rank}, the largest served here "
-            "(LORALAND_MAX_RANK). Retrain it with a smaller r.",
-        )
-    return rank
-
-
-def config_alpha(config: dict) -> float:
-    alpha = config.get("lora_alpha")
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
-        raise invalid_config(f"lora_alpha is {alpha!r}, not a number")
-    return float(alpha)
-
-
-def config_target_modules(config: dict) -> tuple[str, ...] | str:
-    targets = config.get("target_modules")
-    if isinstance(targets, str) and targets:
-        return targets
-    if isinstance(targets, list) and targets and all(is_module_name(t) for t in targets):
-        return tuple(targets)
-    raise invalid_config(
-        f'target_modules is {targets!r}; it should list module names, e.g. ["q_proj", "v_proj"]'
-    )
-
-
-def is_module_name(value) -> bool:
-    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.]+", value) is not None
-
-
-def config_base_model(config: dict) -> str | None:
-    name = config.get("base_model_name_or_path")
-    if name is not None and not isinstance(name, str):
-        raise invalid_config(f"base_model_name_or_path is {name!r}, not a name")
-    return name or None
-
-
-def is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def target_names(targets: tuple[str, ...] | str) -> tuple[str, ...]:
-    return (targets,) if isinstance(targets, str) else tuple(sorted(targets))
+def missing_weights() -> AdapterRejected:
+    return rejected(peft_format.missing_weights())
 
 
 # --- adapter_model.safetensors: its header, read by hand ------------------------------------------
@@ -891,13 +772,13 @@ def targeted_modules(targets: tuple[str, ...] | str, base: BaseLinears) -> set[s
 
 def modules_matching_regex(pattern: str, base: BaseLinears) -> set[str]:
     if may_backtrack_for_ages(pattern):
-        raise invalid_config(
-            "its target_modules pattern is too complex; list the module names instead"
-        )
+        problem = "its target_modules pattern is too complex; list the module names instead"
+        raise rejected(peft_format.invalid_config(problem))
     try:
         regex = re.compile(pattern)
     except re.error as exc:
-        raise invalid_config(f"target_modules is not a valid regular expression ({exc})") from None
+        problem = f"target_modules is not a valid regular expression ({exc})"
+        raise rejected(peft_format.invalid_config(problem)) from None
     matches = {name for name in base.shapes if regex.fullmatch(name)}
     if not matches:
         raise unknown_target(pattern, base)
@@ -923,11 +804,12 @@ def unknown_target(target: str, base: BaseLinears) -> AdapterRejected:
 
 
 def check_tensors(
-    tensors: list[TensorInfo], config: AdapterConfig, base: BaseLinears, targeted: set[str]
+    tensors: list[TensorInfo], config: LoraConfig, base: BaseLinears, targeted: set[str]
 ) -> None:
-    pairs: dict[str, dict[str, TensorInfo]] = {}
+    pairs: dict[str, dict[str, tuple[int, ...]]] = {}
     for tensor in tensors:
-        module, part = split_lora_name(tensor.name)
+        with refusal():
+            module, part = peft_format.split_lora_key(tensor.name)
         check_module_in_base(tensor.name, module, base)
         if module not in targeted:
             raise AdapterRejected(
@@ -935,29 +817,14 @@ def check_tensors(
                 f"{WEIGHTS_FILE} holds {tensor.name!r}, but target_modules in {CONFIG_FILE} "
                 "does not cover that module: the two files do not belong together.",
             )
-        pairs.setdefault(module, {})[part] = tensor
-    for module, parts in sorted(pairs.items()):
-        if set(parts) != {"lora_A", "lora_B"}:
-            missing = ({"lora_A", "lora_B"} - set(parts)).pop()
-            raise AdapterRejected(
-                "MISSING_LORA_PAIR", f"{WEIGHTS_FILE} has no {missing} weight for {module}."
+        pairs.setdefault(module, {})[part] = tensor.shape
+    with refusal():
+        peft_format.check_pairs(pairs)
+        for module, parts in sorted(pairs.items()):
+            in_out = base.shapes[module]
+            peft_format.check_pair_shapes(
+                module, parts["lora_A"], parts["lora_B"], config.rank, in_out
             )
-        check_pair_shapes(module, parts["lora_A"], parts["lora_B"], base.shapes[module], config)
-
-
-def split_lora_name(name: str) -> tuple[str, str]:
-    """'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' -> (module, 'lora_A')."""
-    for suffix, part in LORA_SUFFIXES.items():
-        if name.startswith(PEFT_PREFIX) and name.endswith(suffix):
-            module = name[len(PEFT_PREFIX) : -len(suffix)]
-            if module:
-                return module, part
-    raise AdapterRejected(
-        "UNEXPECTED_TENSOR",
-        f"{WEIGHTS_FILE} holds {name!r}, which is not a LoRA weight (names look like "
-        "base_model.model.<module>.lora_A.weight). Trained embeddings, biases or whole "
-        "modules are not served.",
-    )
 
 
 def check_module_in_base(name: str, module: str, base: BaseLinears) -> None:
@@ -972,27 +839,6 @@ def check_module_in_base(name: str, module: str, base: BaseLinears) -> None:
         "TENSOR_NOT_IN_BASE",
         f"The tensor {name!r} is for {problem}. Was the adapter trained on a different base?",
     )
-
-
-def check_pair_shapes(
-    module: str, a: TensorInfo, b: TensorInfo, in_out: tuple[int, int], config: AdapterConfig
-) -> None:
-    """lora_A is (r, in_features) and lora_B is (out_features, r), as in the base's layer."""
-    in_features, out_features = in_out
-    if len(a.shape) != 2 or len(b.shape) != 2 or (a.shape[1], b.shape[0]) != in_out:
-        raise AdapterRejected(
-            "SHAPE_MISMATCH",
-            f"{module}: lora_A is {list(a.shape)} and lora_B is {list(b.shape)}, but the base "
-            f"model's layer maps {in_features} to {out_features} features, so they should be "
-            f"[r, {in_features}] and [{out_features}, r]. The adapter was trained for a "
-            "different base model.",
-        )
-    if a.shape[0] != config.rank or b.shape[1] != config.rank:
-        raise AdapterRejected(
-            "RANK_MISMATCH",
-            f"{module}: lora_A has rank {a.shape[0]} and lora_B rank {b.shape[1]}, but "
-            f"{CONFIG_FILE} says r={config.rank}.",
-        )
 
 
 def base_name_warnings(name: str | None, base_model: str | Path) -> list[str]:

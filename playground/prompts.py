@@ -4,6 +4,7 @@ import string
 from dataclasses import dataclass
 
 from worker.errors import GenerationError
+from worker.peft_format import is_int
 
 LIMITS = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
 
@@ -75,10 +76,6 @@ def number_in(raw: dict, name: str, default: float, *, low_open: bool) -> float:
         bracket = "(" if low_open else "["
         raise GenerationError("INVALID_PARAMS", f"{name} must be in {bracket}{low}, {high}].")
     return float(value)
-
-
-def is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def fields_mismatch(fields: list[str], inputs: dict) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Max
 
-from worker.adapter_config import read_adapter_config
+from worker import peft_format
 
 from ..adapters import AdapterRejected
 from ..models import (
@@ -69,16 +69,19 @@ def shipped_hash(value) -> str:
 
 def adapter_register_if_present(*, task: Task, adapter_dir) -> Adapter | None:
     path = adapter_dir / task.slug
-    if not (path / "adapter_model.safetensors").is_file():
+    if not (path / peft_format.WEIGHTS_FILE).is_file():
         return None
-    config = read_adapter_config(path)
+    try:
+        config = peft_format.read_config(path)
+    except peft_format.FormatError as exc:  # the same rules as an upload's
+        raise AdapterRejected(exc.code, f"{path}: {exc.message}") from None
     values = {
         "task": task,
         "family": task.slug,  # an upload for the task becomes <slug>/2, then 3...
-        "rank": config.get("r"),
-        "alpha": config.get("lora_alpha"),
-        "target_modules": sorted(config.get("target_modules") or []),
-        "base_model": config.get("base_model_name_or_path") or "",
+        "rank": config.rank,
+        "alpha": config.alpha,
+        "target_modules": list(peft_format.target_names(config.target_modules)),
+        "base_model": config.base_model_name_or_path or "",
         "size_bytes": sum(p.stat().st_size for p in path.iterdir() if p.is_file()),
     }
     # is_active only when first registered: a demo adapter an admin switched off stays off.

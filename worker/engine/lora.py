@@ -6,7 +6,6 @@ add the same term per row of a batch (batch.py), so one base model serves any mi
 """
 
 import hashlib
-import math
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +13,10 @@ from pathlib import Path
 import torch
 from safetensors.torch import load
 
-from worker.adapter_config import read_adapter_config
+from worker import peft_format
+from worker.peft_format import WEIGHTS_FILE, FormatError
 
 from .errors import GenerationError
-
-WEIGHTS_FILE = "adapter_model.safetensors"
-PEFT_PREFIX = "base_model.model."
 
 
 @dataclass
@@ -42,51 +39,39 @@ class LoraAdapter:
         return sum(t.a.nbytes + t.b.nbytes for t in self.layers.values())
 
 
-def lora_scaling(config: dict) -> float:
-    rank, alpha = int(config["r"]), float(config.get("lora_alpha", config["r"]))
-    return alpha / math.sqrt(rank) if config.get("use_rslora") else alpha / rank
-
-
 def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
-    """Read an adapter's tensors (safetensors only: nothing is ever unpickled)."""
-    config = read_adapter_config(path)
-    weights_path = path / WEIGHTS_FILE
-    if not weights_path.is_file():
-        raise GenerationError("ADAPTER_INVALID", f"No {WEIGHTS_FILE} in {name}.")
-    scaling = lora_scaling(config)
-    tensors: dict[str, dict[str, torch.Tensor]] = {}
-    data = weights_path.read_bytes()
+    """Read an adapter's tensors (safetensors only: nothing is ever unpickled), checked by the
+    rules uploads are checked by (worker/peft_format.py)."""
     try:
-        # load() from bytes, not safe_open().get_tensor(): the latter kept ~100 small
-        # objects alive per tensor read (measured with tracemalloc: RSS grew steadily as
-        # adapters were loaded and evicted over and over).
-        for key, tensor in load(data).items():
-            module, part = split_peft_key(key)
+        config = peft_format.read_config(path)
+        weights_path = path / WEIGHTS_FILE
+        if not weights_path.is_file():
+            raise peft_format.missing_weights()
+        data = weights_path.read_bytes()
+        tensors: dict[str, dict[str, torch.Tensor]] = {}
+        try:
+            # load() from bytes, not safe_open().get_tensor(): the latter kept ~100 small
+            # objects alive per tensor read (measured with tracemalloc: RSS grew steadily as
+            # adapters were loaded and evicted over and over).
+            loaded = load(data)
+        except Exception as exc:  # a truncated or corrupt file
+            raise FormatError("WEIGHTS_CORRUPT", f"Cannot read {name}'s weights: {exc}") from exc
+        for key, tensor in loaded.items():
+            module, part = peft_format.split_lora_key(key)
             tensors.setdefault(module, {})[part] = tensor
-    except GenerationError:
-        raise
-    except Exception as exc:  # a truncated or corrupt file
-        raise GenerationError("ADAPTER_INVALID", f"Cannot read {name}'s weights: {exc}") from exc
-    layers = {}
-    for module, parts in tensors.items():
-        if set(parts) != {"lora_A", "lora_B"}:
-            raise GenerationError("ADAPTER_INVALID", f"{module} lacks lora_A or lora_B.")
-        layers[module] = LoraLayer(
-            a=parts["lora_A"],
-            b=parts["lora_B"],
-            scaling=scaling,
-        )
+        shapes = {m: {p: tuple(t.shape) for p, t in ps.items()} for m, ps in tensors.items()}
+        peft_format.check_pairs(shapes)
+        for module, parts in shapes.items():
+            peft_format.check_pair_shapes(module, parts["lora_A"], parts["lora_B"], config.rank)
+    except FormatError as exc:  # the engine's one code for an adapter it cannot serve
+        code = "ADAPTER_NOT_FOUND" if exc.code == "MISSING_CONFIG" else "ADAPTER_INVALID"
+        raise GenerationError(code, f"{name}: {exc.message}") from exc
+    layers = {
+        module: LoraLayer(a=parts["lora_A"], b=parts["lora_B"], scaling=config.scaling)
+        for module, parts in tensors.items()
+    }
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return LoraAdapter(name=name, rank=int(config["r"]), layers=layers, digest=digest)
-
-
-def split_peft_key(key: str) -> tuple[str, str]:
-    """'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' -> (module, 'lora_A')."""
-    stem = key.removeprefix(PEFT_PREFIX).removesuffix(".weight")
-    module, _, part = stem.rpartition(".")
-    if part not in ("lora_A", "lora_B") or not module:
-        raise GenerationError("ADAPTER_INVALID", f"Unexpected tensor {key!r} in the adapter.")
-    return module, part
+    return LoraAdapter(name=name, rank=config.rank, layers=layers, digest=digest)
 
 
 @dataclass(frozen=True)
