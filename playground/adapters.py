@@ -701,7 +701,7 @@ def weights_corrupt(problem: str) -> AdapterRejected:
     )
 
 
-# --- The base model's linear layers, from its config alone ---------------------------------------
+# --- The base model's linear layers, from its config and its weights' headers --------------------
 
 
 @dataclass(frozen=True)
@@ -723,27 +723,43 @@ def base_linears(base_model: str | Path) -> BaseLinears:
     return base_linears_of(str(path), stamp)
 
 
+# The last part of the name of a 2-D weight that is an embedding table, not a linear layer.
+EMBEDDINGS = {"embed_tokens", "wte", "wpe", "embed_positions", "word_embeddings"}
+OUTPUT_LAYER = "lm_head"
+
+
 @lru_cache(maxsize=4)
 def base_linears_of(path: str, stamp: int) -> BaseLinears:
-    # On the meta device no weights are allocated or read: even a 7B model takes milliseconds.
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    """The linear layers of a Llama/Mistral-layout base from its config.json and the headers of
+    its safetensors files: no weight is read, and neither torch nor transformers is loaded, so
+    the web process checks uploads without them. A weight (out_features, in_features) is a
+    linear layer unless it is an embedding table; a tied LM head is not stored, and is added
+    as the (hidden, vocab) layer it is."""
+    from safetensors import safe_open
 
+    folder = Path(path)
     try:
-        config = AutoConfig.from_pretrained(path, local_files_only=True)
-        with torch.device("meta"):
-            model = AutoModelForCausalLM.from_config(config)
-    except (OSError, ValueError, KeyError) as exc:
-        raise base_unreadable(Path(path), str(exc)) from exc
-    output = model.get_output_embeddings()
+        config = json.loads((folder / "config.json").read_text())
+        files = sorted(folder.glob("*.safetensors"))
+        if not files:
+            raise OSError("no *.safetensors file")
+        shapes = {}
+        for file in files:
+            with safe_open(str(file), framework="numpy") as weights:
+                for key in weights.keys():  # noqa: SIM118 (a safe_open handle, not a dict)
+                    shape = weights.get_slice(key).get_shape()
+                    module, _, leaf = key.rpartition(".")
+                    kind = module.rpartition(".")[2]
+                    if leaf == "weight" and len(shape) == 2 and kind not in EMBEDDINGS:
+                        shapes[module] = (shape[1], shape[0])
+    except (OSError, ValueError) as exc:
+        raise base_unreadable(folder, str(exc)) from exc
+    if OUTPUT_LAYER not in shapes and config.get("tie_word_embeddings", True):
+        shapes[OUTPUT_LAYER] = (config["hidden_size"], config["vocab_size"])
     return BaseLinears(
-        shapes={
-            name: (module.in_features, module.out_features)
-            for name, module in model.named_modules()
-            if isinstance(module, torch.nn.Linear)
-        },
-        output_layer=next((n for n, m in model.named_modules() if m is output), None),
-        num_layers=getattr(config, "num_hidden_layers", None),
+        shapes=shapes,
+        output_layer=OUTPUT_LAYER if OUTPUT_LAYER in shapes else None,
+        num_layers=config.get("num_hidden_layers"),
     )
 
 

@@ -80,3 +80,30 @@ def test_scaling_is_peft_s_with_and_without_rslora():
          "use_rslora": True}
     )  # fmt: skip
     assert rs.scaling == 8.0
+
+
+@pytest.mark.parametrize("base", ["test demo", "SmolLM2"])
+def test_the_base_s_linear_layers_come_from_its_headers_as_from_the_model_itself(
+    base, demo_config, request
+):
+    """Upload checks read the base's layers from config.json and the safetensors headers
+    (no torch in the web process); they are the nn.Linear layers of the model transformers
+    builds, the tied LM head of SmolLM2 included."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from playground.adapters import base_linears_of
+
+    path = demo_config.base_dir if base == "test demo" else request.getfixturevalue("smollm2_dir")
+    config = AutoConfig.from_pretrained(path, local_files_only=True)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    output = model.get_output_embeddings()
+    read = base_linears_of(str(path), 0)
+    assert read.shapes == {
+        name: (module.in_features, module.out_features)
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear)
+    }
+    assert read.output_layer == next(n for n, m in model.named_modules() if m is output)
+    assert read.num_layers == config.num_hidden_layers
