@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from . import services
 from .adapter_forms import AdapterUploadForm
-from .adapters import AdapterRejected
+from .adapter_limits import AdapterRejected
 from .models import Adapter, Comparison, Generation, ReferenceOutput, Task, Vote
 
 

@@ -20,9 +20,10 @@ from huggingface_hub.errors import (
 )
 
 from demo.generators.base import report_tasks
+from worker.peft_format import CONFIG_FILE, WEIGHTS_FILE
 
 from . import services
-from .adapters import CONFIG_FILE, WEIGHTS_FILE, AdapterRejected
+from .adapter_limits import AdapterRejected
 from .models import Adapter, Task
 
 BASE_REPO = "mistralai/Mistral-7B-v0.1"

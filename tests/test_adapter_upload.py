@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import execute_from_command_line
 
 from playground import services
-from playground.adapters import AdapterRejected
+from playground.adapter_limits import AdapterRejected
 from playground.models import Adapter, Task
 from playground.services import NewTask, adapter_for
 from worker.engine import GenerationRequest, SamplingParams, TokenEvent

@@ -16,17 +16,10 @@ from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from safetensors.torch import load_file, save
 
-from playground.adapters import (
-    CONFIG_FILE,
-    MB,
-    WEIGHTS_FILE,
-    AdapterRejected,
-    Member,
-    UploadLimits,
-    extract_member,
-    validate_adapter_dir,
-    validate_upload,
-)
+from playground.adapter_archive import Member, extract_member
+from playground.adapter_limits import MB, AdapterRejected, UploadLimits
+from playground.adapters import validate_adapter_dir, validate_upload
+from worker.peft_format import CONFIG_FILE, WEIGHTS_FILE
 
 LIMITS = UploadLimits(
     max_rank=64, max_adapter_bytes=5 * MB, max_unpacked_bytes=10 * MB, max_members=16

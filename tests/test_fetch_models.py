@@ -321,4 +321,5 @@ def test_the_hub_module_imports_neither_torch_nor_the_engine():
         for alias in node.names
     }
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not [name for name in imported if name.split(".")[0] in ("torch", "worker")]
+    # the adapter format (worker/peft_format.py) is plain Python: torch and the engine are not
+    assert not [n for n in imported if n.split(".")[0] == "torch" or n.startswith("worker.engine")]

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from playground.adapters import AdapterRejected, UploadLimits, validate_adapter_dir
+from playground.adapter_limits import AdapterRejected, UploadLimits
+from playground.adapters import validate_adapter_dir
 from worker import peft_format
 from worker.engine import GenerationError
 from worker.engine.lora import load_lora_adapter
@@ -92,7 +93,7 @@ def test_the_base_s_linear_layers_come_from_its_headers_as_from_the_model_itself
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from playground.adapters import base_linears_of
+    from playground.adapter_checks import base_linears_of
 
     path = demo_config.base_dir if base == "test demo" else request.getfixturevalue("smollm2_dir")
     config = AutoConfig.from_pretrained(path, local_files_only=True)

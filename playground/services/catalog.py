@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from worker import peft_format
 
-from ..adapters import AdapterRejected
+from ..adapter_limits import AdapterRejected
 from ..models import (
     Adapter,
     Task,

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from ..adapters import AdapterRejected, UploadLimits, validate_upload
+from ..adapter_limits import AdapterRejected, UploadLimits
+from ..adapters import validate_upload
 from ..models import (
     Adapter,
     Task,

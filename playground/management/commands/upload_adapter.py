@@ -9,8 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
 from playground import services
-from playground.adapters import CONFIG_FILE, PICKLE_SUFFIXES, WEIGHTS_FILE, AdapterRejected
+from playground.adapter_archive import PICKLE_SUFFIXES
+from playground.adapter_limits import AdapterRejected
 from playground.models import Task
+from worker.peft_format import CONFIG_FILE, WEIGHTS_FILE
 
 NBSP = "\xa0"  # filesizeformat's, between number and unit: a plain space in a terminal
 
