@@ -5,7 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from worker import peft_format
-from worker.errors import GenerationError
+
+from .errors import GenerationError
 
 MB = 1024 * 1024
 

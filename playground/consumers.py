@@ -12,9 +12,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from worker.errors import GenerationError
-
 from . import services
+from .errors import GenerationError
 from .publish import group_name, register_web_loop
 
 MAX_MESSAGE_CHARS = 64_000  # a huge frame is refused before it is parsed

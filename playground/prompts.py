@@ -3,8 +3,9 @@
 import string
 from dataclasses import dataclass
 
-from worker.errors import GenerationError
 from worker.peft_format import is_int
+
+from .errors import GenerationError
 
 LIMITS = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
 

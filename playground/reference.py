@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
-from worker.errors import GenerationError
+from .errors import GenerationError
 
 log = logging.getLogger(__name__)
 HOW_TO_CONFIGURE = (

@@ -16,9 +16,9 @@ from celery.signals import worker_init
 from django.conf import settings
 
 from worker.engine import DoneEvent, ErrorEvent, GenerationRequest, SamplingParams, TokenEvent
-from worker.errors import GenerationError
 
 from . import cancel, results
+from .errors import GenerationError
 from .publish import ChunkCoalescer, Publisher
 from .reference import ReferenceStream
 from .results import GenerationResult
@@ -70,7 +70,7 @@ def stream_generation(generation, publisher: Publisher) -> None:
         GenerationRequest(
             prompt=generation.prompt,
             adapter=generation.adapter_name or None,
-            params=SamplingParams(**generation.params),
+            params=sampling_params(generation.params),
             chat=generation.model_kind == "base",
         )
     )
@@ -116,6 +116,17 @@ def stream_reference(generation, publisher: Publisher) -> None:
     tokens.flush()  # reference_done counts the text held back too
     done = reference_done(stream, tokens.text, clock, cancelled=stop.cancelled)
     end_stream(publisher, gid, tokens, done)
+
+
+def sampling_params(params: dict) -> SamplingParams:
+    """The web's checked parameters (prompts.validate_params, stored with the row) as the
+    engine's: the one place they cross, named one by one."""
+    return SamplingParams(
+        max_new_tokens=params["max_new_tokens"],
+        temperature=params["temperature"],
+        top_p=params["top_p"],
+        seed=params.get("seed"),
+    )
 
 
 def result_of(done: DoneEvent) -> GenerationResult:

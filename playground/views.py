@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from worker.errors import GenerationError
-
 from . import reference, selectors, services
+from .errors import GenerationError
 from .models import Vote, current_base_model
 from .prompts import render_prompt
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.test import Client
 
 from playground import selectors, services
+from playground.errors import GenerationError
 from playground.models import (
     Comparison,
     Generation,
@@ -18,7 +19,6 @@ from playground.models import (
     template_digest,
 )
 from playground.prompts import render_prompt
-from worker.engine import GenerationError
 
 from .test_views import page_data
 

@@ -1,7 +1,7 @@
 import pytest
 
+from playground.errors import GenerationError
 from playground.prompts import render_prompt, template_fields, validate_params
-from worker.engine import GenerationError
 
 TEMPLATE = "Classify.\n### Question: {question}\n### Columns: {columns}\n### SQL: "
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from playground import services
 from playground import tasks as celery_tasks
+from playground.errors import GenerationError
 from playground.models import Generation
 from playground.reference import ReferenceStream, complete
-from worker.engine import GenerationError
 
 from .openai_server import serving_as_reference
 from .websocket import receive_until_finished, site_socket

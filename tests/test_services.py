@@ -2,8 +2,8 @@ import pytest
 
 from demo.specs import ALL_LINEAR
 from playground import services
+from playground.errors import GenerationError
 from playground.models import Adapter, Generation, Task, template_digest
-from worker.engine import GenerationError
 
 pytestmark = pytest.mark.django_db
 

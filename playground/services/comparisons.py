@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 
-from worker.errors import GenerationError
-
 from .. import selectors
+from ..errors import GenerationError
 from ..models import (
     Comparison,
     Generation,

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from loraland_site.celery import app as celery_app
-from worker.errors import GenerationError
 
 from .. import cancel, reference, selectors
+from ..errors import GenerationError
 from ..models import (
     Generation,
     Task,

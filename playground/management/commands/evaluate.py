@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from playground import reference, selectors, services
+from playground.errors import GenerationError
 from playground.models import ReferenceOutput, Task
-from worker.engine import GenerationError
 
 MODEL_CHOICES = ("base", "finetuned", "reference")
 
