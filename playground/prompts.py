@@ -17,25 +17,39 @@ def template_fields(template: str) -> list[str]:
 
 
 def render_prompt(template: str, inputs: dict, optional=()) -> str:
-    """The template filled with `inputs`; fields in `optional` may be left blank (or out), as
-    the real data leaves them (covid's Location)."""
+    """The template filled with `inputs` (checked by `check_inputs`)."""
     fields = template_fields(template)
+    return template.format(**check_inputs(fields, inputs, optional))
+
+
+def check_inputs(fields: list[str], inputs, optional=()) -> dict[str, str]:
+    """The one check of a task's field values, wherever they come from (a visitor, a new task's
+    examples, an imported reference answer): an object with every field as text, non-blank
+    unless the field is optional (as the real data leaves covid's Location blank), and no
+    other key. Returns {field: text}, optional fields left out given as ""; else raises
+    GenerationError: MISSING_FIELDS (absent or blank), UNKNOWN_FIELDS, or INVALID_INPUTS."""
     if not isinstance(inputs, dict):
         raise GenerationError("INVALID_INPUTS", "inputs must be an object of field: text.")
-    inputs = {**dict.fromkeys(f for f in optional if f in fields), **inputs}
-    inputs = {name: "" if value is None else value for name, value in inputs.items()}
-    missing = [f for f in fields if f not in optional and not str(inputs.get(f, "")).strip()]
-    extra = sorted(set(inputs) - set(fields))
-    if missing:
-        raise GenerationError("MISSING_FIELDS", f"Please fill in: {', '.join(missing)}.")
-    if extra:
-        raise GenerationError(
-            "UNKNOWN_FIELDS",
-            f"This task has no field {', '.join(extra)}; its fields are {', '.join(fields)}.",
-        )
-    if not all(isinstance(inputs[f], str) for f in fields):
-        raise GenerationError("INVALID_INPUTS", "Every field must be text.")
-    return template.format(**{f: inputs[f] for f in fields})
+    given = {name: "" if value is None else value for name, value in inputs.items()}
+    given = {**dict.fromkeys((f for f in optional if f in fields), ""), **given}
+    absent = [f for f in fields if f not in given]
+    blank = [f for f in fields if f in given and f not in optional and is_blank(given[f])]
+    unknown = sorted(set(given) - set(fields))
+    not_text = [f for f in fields if f in given and not isinstance(given[f], str)]
+    problems = [f"missing {', '.join(absent)}"] if absent else []
+    problems += [f"{', '.join(blank)} must be non-empty text"] if blank else []
+    problems += [f"no field {', '.join(unknown)}"] if unknown else []
+    if not problems and not_text:
+        problems = [f"{', '.join(not_text)} must be text"]
+    if problems:
+        code = "MISSING_FIELDS" if absent or blank else "UNKNOWN_FIELDS"
+        code = code if absent or blank or unknown else "INVALID_INPUTS"
+        raise GenerationError(code, f"{'; '.join(problems)} (fields: {', '.join(fields)}).")
+    return {f: given[f] for f in fields}
+
+
+def is_blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 @dataclass(frozen=True)
@@ -77,11 +91,3 @@ def number_in(raw: dict, name: str, default: float, *, low_open: bool) -> float:
         bracket = "(" if low_open else "["
         raise GenerationError("INVALID_PARAMS", f"{name} must be in {bracket}{low}, {high}].")
     return float(value)
-
-
-def fields_mismatch(fields: list[str], inputs: dict) -> str:
-    missing = [f for f in fields if f not in inputs]
-    unknown = sorted(set(inputs) - set(fields))
-    problems = [f"missing {', '.join(missing)}"] if missing else []
-    problems += [f"no field {', '.join(unknown)}"] if unknown else []
-    return "; ".join(problems)

@@ -61,3 +61,27 @@ def test_it_accepts_params_in_range_and_fills_defaults():
 )
 def test_it_rejects_params_out_of_range(raw):
     assert code_of(validate_params, raw, max_new_tokens_limit=256) == "INVALID_PARAMS"
+
+
+def test_one_field_check_serves_visitors_new_tasks_and_imports_alike():
+    """check_inputs is the only rule for field values: the visitor's request, a new task's
+    examples and an imported reference line are refused for the same reasons."""
+    from playground.errors import GenerationError
+    from playground.prompts import check_inputs
+    from playground.services.catalog import example_inputs_problem
+
+    fields = ["sentence", "location"]
+    with pytest.raises(GenerationError) as caught:
+        check_inputs(fields, {"sentence": " ", "text": "x"}, optional=("location",))
+    assert caught.value.code == "MISSING_FIELDS"
+    assert caught.value.message == (
+        "sentence must be non-empty text; no field text (fields: sentence, location)."
+    )
+    # an optional field may be blank or left out, and comes back as ""
+    assert check_inputs(fields, {"sentence": "s"}, optional=("location",)) == {
+        "sentence": "s",
+        "location": "",
+    }
+    assert example_inputs_problem([{"sentence": "s"}], fields) == (
+        "Example 1: missing location (fields: sentence, location)."
+    )

@@ -13,11 +13,12 @@ from django.db.models import Max
 from worker import peft_format
 
 from ..adapter_limits import AdapterRejected
+from ..errors import GenerationError
 from ..models import (
     Adapter,
     Task,
 )
-from ..prompts import fields_mismatch, template_fields
+from ..prompts import check_inputs, template_fields
 
 TASK_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -164,13 +165,10 @@ def example_inputs_problem(examples, fields: list[str]) -> str | None:
     if not isinstance(examples, list):
         return "Give a list of examples, each an object of field: text."
     for number, example in enumerate(examples, start=1):
-        if not isinstance(example, dict):
-            return f"Example {number} is not an object of field: text."
-        mismatch = fields_mismatch(fields, example)
-        if mismatch:
-            return f"Example {number} does not match the fields ({', '.join(fields)}): {mismatch}."
-        if not all(isinstance(example[f], str) and example[f].strip() for f in fields):
-            return f"Example {number}: every field must be non-empty text."
+        try:
+            check_inputs(fields, example)
+        except GenerationError as exc:
+            return f"Example {number}: {exc.message}"
     return None
 
 

@@ -5,13 +5,14 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from ..errors import GenerationError
 from ..models import (
     ReferenceOutput,
     Task,
     prompt_digest,
     template_digest,
 )
-from ..prompts import fields_mismatch, render_prompt, template_fields
+from ..prompts import render_prompt
 
 IMPORT_KEYS = ("task", "inputs", "prompt", "output", "model")
 
@@ -97,22 +98,10 @@ def check_import_keys(data: dict) -> None:
 def import_prompt(task: Task, data: dict) -> str:
     if "prompt" in data:
         return import_text(data, "prompt")
-    inputs, fields = data["inputs"], template_fields(task.prompt_template)
-    if not isinstance(inputs, dict):
-        raise ValueError("inputs must be an object of field: text")
-    mismatch = fields_mismatch(fields, inputs)
-    if mismatch:
-        raise ValueError(
-            f"inputs do not match {task.slug}'s fields ({', '.join(fields)}): {mismatch}"
-        )
-    empty = [
-        f
-        for f in fields
-        if not isinstance(inputs[f], str) or not (inputs[f].strip() or f in task.optional_fields)
-    ]
-    if empty:
-        raise ValueError(f"inputs: {', '.join(empty)} must be non-empty text")
-    return render_prompt(task.prompt_template, inputs, task.optional_fields)
+    try:
+        return render_prompt(task.prompt_template, data["inputs"], task.optional_fields)
+    except GenerationError as exc:
+        raise ValueError(f"inputs for {task.slug}: {exc.message}") from None
 
 
 def import_text(data: dict, key: str) -> str:
