@@ -1,4 +1,6 @@
 #!/usr/bin/env python
+"""Django's command-line entry point (`python manage.py serve`, `evaluate`, `bench`...)."""
+
 import os
 import sys
 

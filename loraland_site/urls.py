@@ -1,3 +1,5 @@
+"""The project's URLs: the admin and the playground's pages."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -1,0 +1,1 @@
+"""The playground app: pages, WebSocket, services, Celery tasks and the models they keep."""

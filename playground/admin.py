@@ -1,3 +1,5 @@
+"""The admin: adapter upload and versions, tasks, generations, the gallery's curation."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count

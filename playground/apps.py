@@ -1,3 +1,5 @@
+"""The playground app's configuration."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,6 @@
+"""The rows the playground keeps: tasks, adapters, generations, evaluations, reference answers,
+comparisons and votes."""
+
 import hashlib
 import uuid
 from pathlib import Path

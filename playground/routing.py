@@ -1,3 +1,5 @@
+"""The WebSocket URL: /ws/generate/."""
+
 from django.urls import path
 
 from .consumers import GenerateConsumer

@@ -1,3 +1,5 @@
+"""The pages: catalog, task chat, compare, gallery, leaderboard and their JSON/CSV exports."""
+
 import csv
 import json
 

@@ -1,0 +1,1 @@
+"""Django-free model serving: the engine, the adapter format and the errors they share."""

@@ -6,6 +6,9 @@ Every example maker draws from broad pools of real-looking names, organisations,
 drugs, diseases, games and restaurants and from many sentence frames, so that what a small
 model learns is the task itself (copy the entities, verbalise every attribute, write about
 the headline's own subject) rather than a handful of fixed sentences.
+
+Long on purpose: most of it is word pools and sentence frames, data that reads best beside
+the example makers that draw from them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Coding tasks: magicoder (programming problem -> Python solution) and wikisql (table and
-question -> SQL query), in the LoRA Land report's templates (demo/report_prompts.json)."""
+question -> SQL query), in the LoRA Land report's templates (demo/report_prompts.json).
+
+Long on purpose: most of it is problem and table templates, data that reads best beside the
+example makers that draw from them.
+"""
 
 from __future__ import annotations
 

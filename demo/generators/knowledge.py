@@ -4,7 +4,11 @@ customer_support (nine bank task types), glue_qnli (0 = the sentence answers), g
 
 Every label follows from what the input says in plain English (which occupation, which
 request, which fact), never from a single marker token, so that a small model fine-tuned on
-this data can carry the task over to text that visitors type in themselves."""
+this data can carry the task over to text that visitors type in themselves.
+
+Long on purpose: most of it is word pools and sentence frames, data that reads best beside
+the example makers that draw from them.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """Math task: gsm8k-style word problems (2-4 steps) with worked solutions in GSM8K's own style:
 short reasoning lines with calculator annotations (`6 * 4 = <<6*4=24>>24`) and a last line
-`#### <answer>`."""
+`#### <answer>`.
+
+Long on purpose: most of it is problem templates, data that reads best beside the solver
+that writes their worked solutions.
+"""
 
 from __future__ import annotations
 

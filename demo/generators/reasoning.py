@@ -6,6 +6,9 @@ leaves open or contradicts; a news event told three ways; a question asked sever
 an everyday activity with its steps in order; a Winograd pair of triggers) filled with
 names, places and numbers, so that every class shares the same vocabulary and the label
 only follows from what the texts mean.
+
+Long on purpose: most of it is hand-made scenarios, data that reads best beside the example
+makers that draw from them.
 """
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+"""The engine's settings and a request's: plain dataclasses, never the environment."""
+
 from dataclasses import dataclass, field
 
 

@@ -16,6 +16,9 @@ and leave when they finish, are cancelled or hit a stop sequence. Each step is
 The KV cache is a fixed pool of blocks (paged_cache.py, `kv_cache_mb`): a request is only
 prefilled once the pool has room for its prompt and its longest answer; until then it
 waits, in order, and one that could never fit is refused when it arrives.
+
+Long on purpose: the scheduler's steps (admission, prefill, decode, finishing) share one
+state, the queues and the caches, that reads best in one class.
 """
 
 import logging

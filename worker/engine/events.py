@@ -1,3 +1,5 @@
+"""What a request's stream carries: token chunks, then one Done or Error event."""
+
 from dataclasses import dataclass
 
 

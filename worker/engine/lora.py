@@ -3,6 +3,9 @@
 PEFT computes  y = W x + (B A x) * scaling  with scaling = lora_alpha / r (or / sqrt(r) with
 rsLoRA). We read A and B straight from `adapter_model.safetensors` (nothing is unpickled) and
 add the same term per row of a batch (batch.py), so one base model serves any mix of adapters.
+
+Long on purpose: the adapter pool's layout (rows, blocks, eviction) and the batched
+matmuls that read it change together.
 """
 
 import hashlib

@@ -1,3 +1,5 @@
+"""The next token from a row's logits: greedy, or temperature, top-k and top-p with a seed."""
+
 import torch
 
 from .config import SamplingParams

@@ -1,3 +1,6 @@
+"""Stop sequences: cut the text where one appears, holding back what may be the start of one."""
+
+
 class StopSequenceFilter:
     """Holds back text that might be the start of a stop sequence; cuts the output at one."""
 

@@ -1,3 +1,5 @@
+"""`manage.py load_tasks`: the shipped task catalog into the database, keeping admins' edits."""
+
 from pathlib import Path
 
 from django.conf import settings
