@@ -1,4 +1,6 @@
-"""Cancel flags shared by the web process and the workers: a Redis key, or a set in-process."""
+"""Cancel flags shared by the web process and the workers: a Redis key, or a set in-process.
+
+Layer: a helper of the tasks (which read the flag); the services set it."""
 
 from functools import lru_cache
 

@@ -4,6 +4,8 @@ Each Celery task thread gets its own event loop and channel layer instance for t
 one generation: channels_redis connections belong to one event loop, and a per-call
 `async_to_sync` would open a new loop (and connection) for every chunk.
 In-process mode (no Redis) posts onto the web server's own loop, where the in-memory layer lives.
+
+Layer: a helper of the tasks (which send); the consumer only joins the group.
 """
 
 import asyncio

@@ -1,4 +1,7 @@
-"""One engine per worker process, built from Django settings when the process starts."""
+"""One engine per worker process, built from Django settings when the process starts.
+
+Layer: a helper of the tasks, the one place the engine meets Django's settings; the evaluate
+and bench commands use it too."""
 
 import logging
 import threading
