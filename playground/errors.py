@@ -3,14 +3,8 @@ a message for people, sent as the `error` frame (docs/streaming.md). The web's o
 keeps its errors (worker/errors.py), and the Celery tasks turn the engine's into frames at their
 boundary; upload refusals (`AdapterRejected`) are one kind of it."""
 
+from worker.errors import CodedError
 
-class GenerationError(Exception):
+
+class GenerationError(CodedError):
     """A request the web refuses or could not answer: `code` for programs, `message` for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"GenerationError({self.code!r}, {self.message!r})"

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from worker.errors import CodedError
+
 CONFIG_FILE = "adapter_config.json"
 WEIGHTS_FILE = "adapter_model.safetensors"
 PEFT_PREFIX = "base_model.model."
@@ -40,12 +42,8 @@ UNSUPPORTED_FEATURES = {
 }
 
 
-class FormatError(Exception):
+class FormatError(CodedError):
     """An adapter this project cannot serve: `code` for programs, `message` for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The engine's error: worker.errors.GenerationError, which the web imports without the engine."""
+"""The engine's error, worker.errors.GenerationError: defined outside the engine so that it
+imports without torch."""
 
 from worker.errors import GenerationError
 
