@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from . import services
 from .adapter_forms import AdapterUploadForm
 from .adapter_limits import AdapterRejected
-from .models import Adapter, Comparison, Generation, ReferenceOutput, Task, Vote
+from .models import Adapter, ApiKey, Comparison, Generation, ReferenceOutput, Task, Vote
 
 
 @admin.register(Task)
@@ -206,3 +206,15 @@ class ReferenceOutputAdmin(ReadOnlyAdmin):
 class VoteAdmin(ReadOnlyAdmin):
     list_display = ["comparison", "choice", "created_at"]
     list_filter = ["choice"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are made with `manage.py create_api_key` (the key is shown once); here they are
+    listed and revoked (set "revoked at")."""
+
+    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("name", "prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False

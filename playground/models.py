@@ -266,3 +266,22 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comparison} {self.choice}"
+
+
+class ApiKey(models.Model):
+    """A key to the OpenAI-compatible API (/v1/). Only its SHA-256 is kept: the key itself is
+    shown once, when it is made (`manage.py create_api_key`, or the admin)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=12, help_text="the key's first characters, to tell it")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -5,11 +5,14 @@ made with the current base model and, where a prompt matters, the task's current
 another base's scores, or answers to another template's prompts, are not the current ones.
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Q, When
 
 from .models import (
     Adapter,
+    ApiKey,
     Comparison,
     EvaluationResult,
     EvaluationRun,
@@ -311,4 +314,47 @@ def comparison_as_dict(comparison: Comparison) -> dict:
         "expected": comparison.expected,
         "outputs": comparison.outputs,
         "votes": vote_counts(comparison),
+    }
+
+
+# --- the OpenAI-compatible API -------------------------------------------------------------------
+def api_key_for(*, key: str) -> ApiKey | None:
+    """The live key whose SHA-256 this is, or None (unknown or revoked)."""
+    return ApiKey.objects.filter(digest=ApiKey.digest_of(key), revoked_at=None).first()
+
+
+def api_models() -> list[dict]:
+    """The models /v1/models lists, in catalog order: per task, `<slug>` (the adapter it serves,
+    with its template), `<slug>@<version>` (each active version, pinned) and `<slug>:base` (the
+    base with the same template and chat wrapper as the compare page); then the base model's
+    own name (raw prompts). The reference model is never listed: its key is the operator's."""
+    base = current_base_model()
+    base_created = int(Path(settings.LORALAND_BASE_MODEL, "config.json").stat().st_mtime)
+    listed = []
+    for task in Task.objects.prefetch_related("adapters"):
+        active = sorted(
+            (a for a in task.adapters.all() if a.is_active), key=lambda a: (a.created_at, a.pk)
+        )
+        if not active:
+            continue
+        served = active[-1]
+        listed.append(api_model(task.slug, served.created_at, root=served.name, parent=base))
+        pinned = {adapter.version: adapter for adapter in active}  # the newest of a version
+        for version, adapter in sorted(pinned.items()):
+            listed.append(
+                api_model(f"{task.slug}@{version}", adapter.created_at, adapter.name, base)
+            )
+        listed.append(api_model(f"{task.slug}:base", None, root=base, created=base_created))
+    listed.append(api_model(base, None, root=base, created=base_created))
+    return listed
+
+
+def api_model(model_id: str, at, root: str, parent: str | None = None, created: int = 0) -> dict:
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": int(at.timestamp()) if at else created,
+        "owned_by": "loraland",
+        "root": root,
+        "parent": parent,
     }

@@ -1,8 +1,8 @@
-"""The pages' URLs."""
+"""The pages' URLs, and the OpenAI-compatible API's under /v1/."""
 
 from django.urls import path
 
-from . import views
+from . import api, views
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("gallery/", views.gallery, name="gallery"),
     path("gallery/<int:pk>/", views.gallery_entry, name="gallery-entry"),
     path("gallery/<int:pk>/vote/", views.gallery_vote, name="gallery-vote"),
+    path("v1/models", api.models_list, name="api-models"),
 ]

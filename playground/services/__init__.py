@@ -7,6 +7,7 @@ Callers use `services.<entity>_<action>(...)` with keyword-only arguments; the n
 re-exported here.
 """
 
+from .api_keys import api_key_create, api_key_revoke
 from .catalog import (
     TASK_SLUG,
     CatalogLoad,
@@ -82,6 +83,8 @@ from .uploads import (
 )
 
 __all__ = [
+    "api_key_create",
+    "api_key_revoke",
     "ADAPTER_FAMILY",
     "CatalogLoad",
     "EVALUATED_PARAMS",
