@@ -1,5 +1,5 @@
 # Image for web and worker (see compose.yaml). For a GPU worker, install a CUDA build of torch
-# first, e.g. --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu124
+# first, e.g. --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu128 (compose does)
 FROM python:3.11-slim
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 WORKDIR /app
