@@ -1,10 +1,11 @@
 """The Celery tasks, kept thin: mark the row running, stream the engine's answer (or the
 reference model's, from its API) to the browser, record the result.
 
-Layer: tasks, below the services and above the engine. The services enqueue these by name
-(`celery_app.send_task`) and never import this module; it records results through
-`results` and never imports the services. Its helpers: `publish` (the channel layer),
-`cancel` (the Redis flag) and `runtime` (the engine from Django's settings)."""
+Layer: tasks, below the services and above the engine, and the only module of the web app that
+imports the engine (an import contract says so). The services enqueue these by name
+(`celery_app.send_task`) and never import this module; it records results through `results`
+and never imports the services. Its helpers: `publish` (the channel layer) and `cancel` (the
+Redis flag); `engine_config` is where the engine meets Django's settings."""
 
 import logging
 import threading
@@ -15,17 +16,39 @@ from celery import shared_task
 from celery.signals import worker_init
 from django.conf import settings
 
-from worker.engine import DoneEvent, ErrorEvent, GenerationRequest, SamplingParams, TokenEvent
+from worker.engine import (
+    DoneEvent,
+    EngineConfig,
+    ErrorEvent,
+    GenerationRequest,
+    SamplingParams,
+    TokenEvent,
+)
+from worker.runtime import get_engine
 
 from . import cancel, results
 from .errors import GenerationError
 from .publish import ChunkCoalescer, Publisher
 from .reference import ReferenceStream
 from .results import GenerationResult
-from .runtime import get_engine
 
 log = logging.getLogger(__name__)
 CANCEL_CHECK_S = 0.05
+
+
+def engine_config() -> EngineConfig:
+    """The engine as the settings describe it (also for `manage.py evaluate` and `bench`)."""
+    return EngineConfig(
+        base_model=settings.LORALAND_BASE_MODEL,
+        adapter_dir=settings.LORALAND_ADAPTER_DIR,
+        device=settings.LORALAND_DEVICE,
+        dtype=settings.LORALAND_DTYPE,
+        threads=settings.LORALAND_THREADS,
+        max_batch=settings.LORALAND_MAX_BATCH,
+        max_active_adapters=settings.LORALAND_MAX_ACTIVE_ADAPTERS,
+        prefix_cache_mb=settings.LORALAND_PREFIX_CACHE_MB,
+        kv_cache_mb=settings.LORALAND_KV_CACHE_MB,
+    )
 
 
 @worker_init.connect
@@ -33,7 +56,7 @@ def load_engine_at_start(sender, **_):
     """Load the model once per inference worker process before any task (threads pool: no
     fork). A worker of the "reference" queue alone never needs it."""
     if "inference" in sender.app.amqp.queues.consume_from:
-        get_engine()
+        get_engine(engine_config)
 
 
 # The names the services enqueue (services.GENERATE_TASK and REFERENCE_TASK).
@@ -66,7 +89,7 @@ def run_generation(generation_id: str, stream) -> None:
 
 def stream_generation(generation, publisher: Publisher) -> None:
     gid = str(generation.id)
-    handle = get_engine().submit(
+    handle = get_engine(engine_config).submit(
         GenerationRequest(
             prompt=generation.prompt,
             adapter=generation.adapter_name or None,

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 import bench
 from playground import selectors
-from playground.runtime import engine_config
+from playground.tasks import engine_config
 
 
 class Command(BaseCommand):

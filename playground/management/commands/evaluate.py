@@ -260,7 +260,7 @@ def generate_all(
     if not model_kinds:
         return {slug: {} for slug in splits}  # reference only: no need to load the base model
     from demo.evaluation import Job, answer_budget, answer_with_engine
-    from playground.runtime import engine_config
+    from playground.tasks import engine_config
     from worker.engine import Engine
 
     engine = Engine(dataclasses.replace(engine_config(), max_batch=batch_size))
