@@ -181,3 +181,24 @@ def test_a_failed_step_gives_every_block_back_with_the_requests_it_fails(new_eng
     final = collect(engine.submit(GenerationRequest("hello there", None)))[1]
     assert isinstance(final, ErrorEvent) and final.code == "ENGINE_ERROR"
     assert pool_is_empty(engine)
+
+
+def test_a_long_cached_prompt_prefilled_beside_a_long_new_one_answers_as_alone(
+    new_engine, demo_config
+):
+    """In one group prefill, a prompt near the context with most of it cached, padded to the
+    width of a long uncached one, has padded positions past its block table: they go to block
+    0 and the answers stay what they are (this once failed the whole step)."""
+    engine = new_engine()
+    params = SamplingParams(max_new_tokens=5, ignore_eos=True)
+    near_context = long_prompt(engine, demo_config, 440)  # the test model's context is 512
+    alone = engine.generate(GenerationRequest(near_context, "glue_sst2", params))  # cached now
+    other = long_prompt(engine, demo_config, 150).replace("movie", "film")
+    other_alone = new_engine(prefix_cache_mb=0).generate(GenerationRequest(other, None, params))
+    handles = [
+        engine.submit(GenerationRequest(near_context, "glue_sst2", params)),
+        engine.submit(GenerationRequest(other, None, params)),
+    ]
+    finals = [collect(handle)[1] for handle in handles]
+    assert finals[0].cached_tokens > 400  # most of it came from the prefix cache
+    assert [f.token_ids for f in finals] == [alone.token_ids, other_alone.token_ids]

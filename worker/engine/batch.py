@@ -142,8 +142,9 @@ class BatchedForward:
         self, tokens: torch.Tensor, rows: Rows, cache: KVCache, last: torch.Tensor | None = None
     ) -> torch.Tensor:
         """tokens (B, T) -> logits (B, vocab) at each row's `last` index (default: the
-        last column); fills the cache. Right padding is harmless: padded positions lie
-        beyond the row's length (in its last block or block 0), where nothing attends."""
+        last column); fills the cache. Right padding is harmless: padded positions are
+        written to block 0 and may lie past a row's table (a short row with a long cached
+        prefix beside a long one), so keys are read only as far as a table reaches."""
         device, length = tokens.device, tokens.shape[1]
         starts = torch.tensor(rows.positions, device=device)
         positions = starts[:, None] + torch.arange(length, device=device)
@@ -151,10 +152,12 @@ class BatchedForward:
         cos, sin = self.model.model.rotary_emb(hidden, positions)
         cos, sin = cos[:, None], sin[:, None]  # (B, 1, T, head_dim): one view for every head
         lora = self.lora.gather(rows.adapter_slots, rows.first_row, one_token=length == 1)
-        span = max(rows.positions) + length
+        # real positions all lie within a table; padded ones may not
+        span = min(max(rows.positions) + length, cache.positions_per_slot)
         mask = causal_mask(positions, span=span, window=self.window)
         tables = cache.tables[rows.slots]
-        write_at = cache.flat_positions(tables, positions)
+        padded = None if last is None else torch.arange(length, device=device) > last[:, None]
+        write_at = cache.flat_positions(tables, positions, padded)
         read_at = tables[:, : cache.blocks_for(span)].flatten()
         step = _Pass(rows, cache, write_at, read_at, cos, sin, mask, lora)
         for index, layer in enumerate(self.layers):

@@ -130,11 +130,24 @@ class KVCache:
         self._held[target], self._held[source] = held, []
 
     # --- positions -----------------------------------------------------------------------
-    def flat_positions(self, tables: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    @property
+    def positions_per_slot(self) -> int:
+        """How far a slot's table reaches (the context, rounded up to whole blocks)."""
+        return self.blocks_per_slot * self.block_size
+
+    def flat_positions(
+        self, tables: torch.Tensor, positions: torch.Tensor, padded: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Where positions (B, T) of the rows whose tables are `tables` (B, blocks) lie in a
-        layer's pool seen as one run of positions: (B * T,)."""
+        layer's pool seen as one run of positions: (B * T,). Positions marked `padded` go to
+        block 0, whatever they are (they may lie past the table)."""
         size = self.block_size
-        return (tables.gather(1, positions // size) * size + positions % size).flatten()
+        if padded is not None:
+            positions = positions.masked_fill(padded, 0)
+        flat = tables.gather(1, positions // size) * size + positions % size
+        if padded is not None:
+            flat = flat.masked_fill(padded, NULL_BLOCK * size)
+        return flat.flatten()
 
     def read(self, slot: int, start: int, end: int) -> torch.Tensor:
         """A copy of one slot's keys and values at positions start..end-1, every layer's:
