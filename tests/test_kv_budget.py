@@ -202,3 +202,33 @@ def test_a_long_cached_prompt_prefilled_beside_a_long_new_one_answers_as_alone(
     finals = [collect(handle)[1] for handle in handles]
     assert finals[0].cached_tokens > 400  # most of it came from the prefix cache
     assert [f.token_ids for f in finals] == [alone.token_ids, other_alone.token_ids]
+
+
+def test_a_failed_prefill_fails_the_requests_it_held_instead_of_losing_them(
+    new_engine, demo_config, monkeypatch
+):
+    """Requests taken off the queue into a prefill group are in no queue while it runs: a step
+    that fails then must still end them (their readers once waited for ever)."""
+    engine = new_engine(kv_cache_mb=SMALL_MB)
+
+    def broken(group):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "_prefill_group", broken)
+    handles = [
+        engine.submit(GenerationRequest(prompt_for(demo_config, "glue_sst2", i), "glue_sst2"))
+        for i in range(3)
+    ]
+    finals = [last_event_within(handle, seconds=30) for handle in handles]
+    assert all(isinstance(f, ErrorEvent) and f.code == "ENGINE_ERROR" for f in finals)
+    assert pool_is_empty(engine)
+
+
+def last_event_within(handle, seconds: float):
+    deadline = time.monotonic() + seconds
+
+    def give_up():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no last event within {seconds} s: the request was lost")
+
+    return list(handle.events(on_idle=give_up))[-1]

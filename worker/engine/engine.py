@@ -116,7 +116,7 @@ class RequestHandle:
                 return events
 
 
-@dataclass
+@dataclass(eq=False)  # a request is itself: compared and hashed by identity
 class _Request:
     """A request inside the engine, from admission to its last token."""
 
@@ -150,6 +150,9 @@ class Engine:
         self.config = config
         self._inbox: queue.Queue[RequestHandle | None] = queue.Queue()  # None: close
         self._waiting: deque[_Request] = deque()
+        # every request accepted and not ended yet, wherever it is (waiting, in a prefill
+        # group being built, prefilling or decoding): what a failed step must fail
+        self._live: set[_Request] = set()
         self._prefilling: _Request | None = None
         self._decoding: list[_Request] = []  # row i lives in cache slot i
         self.peak_batch = 0  # the most rows one decode step has run (for tests and benches)
@@ -291,12 +294,15 @@ class Engine:
 
     def _accept(self, handle: RequestHandle) -> None:
         try:
-            self._waiting.append(self._prepare(handle))
+            state = self._prepare(handle)
         except GenerationError as exc:
             handle.put(ErrorEvent(exc.code, exc.message))
         except Exception:
             log.exception("could not start a request")
             handle.put(ErrorEvent("ENGINE_ERROR", "The model server could not start this request."))
+        else:
+            self._waiting.append(state)
+            self._live.add(state)
 
     def _prepare(self, handle: RequestHandle) -> _Request:
         request, params = handle.request, handle.request.params
@@ -365,6 +371,7 @@ class Engine:
     def _fail_waiting(self, adapter: str, exc: GenerationError) -> None:
         for state in [s for s in self._waiting if s.adapter == adapter]:
             self._waiting.remove(state)
+            self._live.discard(state)
             state.handle.put(ErrorEvent(exc.code, exc.message))
 
     # --- prefill and decode ----------------------------------------------------------------
@@ -539,9 +546,8 @@ class Engine:
         self._remove_rows(cancelled)
 
     def _fail_all(self, message: str) -> None:
-        states = [*self._waiting, *self._decoding]
-        if self._prefilling:
-            states.append(self._prefilling)
+        states = list(self._live)
+        self._live.clear()
         self._waiting.clear()
         self._decoding.clear()
         self._prefilling = None
@@ -566,6 +572,7 @@ class Engine:
         state.adapter_slot = None
 
     def _finish(self, state: _Request, reason: str) -> bool:
+        self._live.discard(state)
         if not state.stops.stopped:
             self._emit(state, state.stops.feed(state.detokenizer.flush()))
             self._emit(state, state.stops.finish())
