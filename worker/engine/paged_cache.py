@@ -24,7 +24,7 @@ NULL_BLOCK = 0
 
 def bytes_per_token(num_layers: int, kv_heads: int, head_dim: int, dtype: torch.dtype) -> int:
     """Keys and values of one position in every layer."""
-    return 2 * num_layers * kv_heads * head_dim * torch.empty((), dtype=dtype).element_size()
+    return 2 * num_layers * kv_heads * head_dim * dtype.itemsize
 
 
 def default_budget_bytes(device: str, reserved_bytes: int = 0) -> int:
@@ -99,8 +99,11 @@ class KVCache:
         return True
 
     def grow(self, slot: int, length: int) -> None:
-        """Give `slot` blocks for positions up to length - 1 (from its request's promise)."""
+        """Give `slot` blocks for positions up to length - 1 (from its request's promise).
+        Called for every row at every decode step: mostly it has nothing to do."""
         held = self._held[slot]
+        if len(held) * self.block_size >= length:
+            return
         while len(held) * self.block_size < length:
             block = self._free.pop()  # IndexError would mean a request outgrew its promise
             self.tables[slot, len(held)] = block
