@@ -221,19 +221,17 @@ def check_pair_shapes(
     """lora_A is (r, in_features) and lora_B is (out_features, r); with `in_out`, the base
     layer's (in_features, out_features), they must fit it."""
     if len(a) != 2 or len(b) != 2 or (in_out is not None and (a[1], b[0]) != in_out):
-        expected = "[r, in_features] and [out_features, r]"
-        if in_out is not None:
-            expected = f"[r, {in_out[0]}] and [{in_out[1]}, r]"
-            problem = (
-                f"the base model's layer maps {in_out[0]} to {in_out[1]} features, so they "
-                f"should be {expected}. The adapter was trained for a different base model."
-            )
+        if in_out is None:
+            problem = "they should be [r, in_features] and [out_features, r]."
         else:
-            problem = f"they should be {expected}."
-        raise FormatError(
-            "SHAPE_MISMATCH",
-            f"{module}: lora_A is {list(a)} and lora_B is {list(b)}, but {problem}",
-        )
+            features_in, features_out = in_out
+            problem = (
+                f"the base model's layer maps {features_in} to {features_out} features, so they "
+                f"should be [r, {features_in}] and [{features_out}, r]. The adapter was trained "
+                "for a different base model."
+            )
+        shapes = f"lora_A is {list(a)} and lora_B is {list(b)}"
+        raise FormatError("SHAPE_MISMATCH", f"{module}: {shapes}, but {problem}")
     if a[0] != rank or b[1] != rank:
         raise FormatError(
             "RANK_MISMATCH",

@@ -46,26 +46,7 @@ def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
     """Read an adapter's tensors (safetensors only: nothing is ever unpickled), checked by the
     rules uploads are checked by (worker/peft_format.py)."""
     try:
-        config = peft_format.read_config(path)
-        weights_path = path / WEIGHTS_FILE
-        if not weights_path.is_file():
-            raise peft_format.missing_weights()
-        data = weights_path.read_bytes()
-        tensors: dict[str, dict[str, torch.Tensor]] = {}
-        try:
-            # load() from bytes, not safe_open().get_tensor(): the latter kept ~100 small
-            # objects alive per tensor read (measured with tracemalloc: RSS grew steadily as
-            # adapters were loaded and evicted over and over).
-            loaded = load(data)
-        except Exception as exc:  # a truncated or corrupt file
-            raise FormatError("WEIGHTS_CORRUPT", f"Cannot read {name}'s weights: {exc}") from exc
-        for key, tensor in loaded.items():
-            module, part = peft_format.split_lora_key(key)
-            tensors.setdefault(module, {})[part] = tensor
-        shapes = {m: {p: tuple(t.shape) for p, t in ps.items()} for m, ps in tensors.items()}
-        peft_format.check_pairs(shapes)
-        for module, parts in shapes.items():
-            peft_format.check_pair_shapes(module, parts["lora_A"], parts["lora_B"], config.rank)
+        config, tensors, data = read_checked(path)
     except FormatError as exc:  # the engine's one code for an adapter it cannot serve
         code = "ADAPTER_NOT_FOUND" if exc.code == "MISSING_CONFIG" else "ADAPTER_INVALID"
         raise GenerationError(code, f"{name}: {exc.message}") from exc
@@ -75,6 +56,32 @@ def load_lora_adapter(name: str, path: Path) -> LoraAdapter:
     }
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     return LoraAdapter(name=name, rank=config.rank, layers=layers, digest=digest)
+
+
+def read_checked(path: Path):
+    """(config, {module: {"lora_A": A, "lora_B": B}}, the weights file's bytes); raises
+    FormatError for anything the format refuses."""
+    config = peft_format.read_config(path)
+    weights_path = path / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise peft_format.missing_weights()
+    data = weights_path.read_bytes()
+    try:
+        # load() from bytes, not safe_open().get_tensor(): the latter kept ~100 small objects
+        # alive per tensor read (measured with tracemalloc: RSS grew steadily as adapters were
+        # loaded and evicted over and over).
+        loaded = load(data)
+    except Exception as exc:  # a truncated or corrupt file
+        raise FormatError("WEIGHTS_CORRUPT", f"Cannot read the weights: {exc}") from exc
+    tensors: dict[str, dict[str, torch.Tensor]] = {}
+    for key, tensor in loaded.items():
+        module, part = peft_format.split_lora_key(key)
+        tensors.setdefault(module, {})[part] = tensor
+    shapes = {m: {p: tuple(t.shape) for p, t in ps.items()} for m, ps in tensors.items()}
+    peft_format.check_pairs(shapes)
+    for module, parts in shapes.items():
+        peft_format.check_pair_shapes(module, parts["lora_A"], parts["lora_B"], config.rank)
+    return config, tensors, data
 
 
 @dataclass(frozen=True)
