@@ -331,14 +331,12 @@ def api_models() -> list[dict]:
     base = current_base_model()
     base_created = int(Path(settings.LORALAND_BASE_MODEL, "config.json").stat().st_mtime)
     listed = []
-    for task in Task.objects.prefetch_related("adapters"):
-        active = sorted(
-            (a for a in task.adapters.all() if a.is_active), key=lambda a: (a.created_at, a.pk)
-        )
-        if not active:
+    for task in Task.objects.all():
+        served = task.active_adapter  # the one rule for which adapter a task serves
+        if served is None:
             continue
-        served = active[-1]
         listed.append(api_model(task.slug, served.created_at, root=served.name, parent=base))
+        active = task.adapters.filter(is_active=True).order_by("created_at", "pk")
         pinned = {adapter.version: adapter for adapter in active}  # the newest of a version
         for version, adapter in sorted(pinned.items()):
             listed.append(
