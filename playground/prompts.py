@@ -41,11 +41,15 @@ def check_inputs(fields: list[str], inputs, optional=()) -> dict[str, str]:
     problems += [f"no field {', '.join(unknown)}"] if unknown else []
     if not problems and not_text:
         problems = [f"{', '.join(not_text)} must be text"]
-    if problems:
-        code = "MISSING_FIELDS" if absent or blank else "UNKNOWN_FIELDS"
-        code = code if absent or blank or unknown else "INVALID_INPUTS"
-        raise GenerationError(code, f"{'; '.join(problems)} (fields: {', '.join(fields)}).")
-    return {f: given[f] for f in fields}
+    if not problems:
+        return {f: given[f] for f in fields}
+    if absent or blank:
+        code = "MISSING_FIELDS"
+    elif unknown:
+        code = "UNKNOWN_FIELDS"
+    else:
+        code = "INVALID_INPUTS"
+    raise GenerationError(code, f"{'; '.join(problems)} (fields: {', '.join(fields)}).")
 
 
 def is_blank(value) -> bool:
