@@ -232,3 +232,18 @@ def last_event_within(handle, seconds: float):
             raise AssertionError(f"no last event within {seconds} s: the request was lost")
 
     return list(handle.events(on_idle=give_up))[-1]
+
+
+def test_by_default_the_cpu_pool_is_1_gib_or_what_every_slot_could_use_if_less(new_engine):
+    from worker.engine.paged_cache import default_budget_bytes
+
+    assert default_budget_bytes("cpu") == 2**30
+    cache = new_engine().cache  # the test model needs far less than 1 GiB at its full context
+    assert cache.total_blocks == cache.tables.shape[0] * cache.blocks_per_slot
+
+
+def test_the_setting_reaches_the_engine_s_config(settings):
+    from playground.tasks import engine_config
+
+    settings.LORALAND_KV_CACHE_MB = 3
+    assert engine_config().kv_cache_mb == 3
