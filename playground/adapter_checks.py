@@ -26,8 +26,6 @@ from .adapter_limits import (
 
 # A 7B model's all-linear adapter has a header of about 60 KB: 16 MB is far more than enough.
 MAX_HEADER_BYTES = 16 * MB
-
-
 FLOAT_DTYPES = {"F16": 2, "BF16": 2, "F32": 4}
 
 
