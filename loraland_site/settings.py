@@ -174,6 +174,9 @@ LORALAND_REFERENCE_CHAT = env.bool("LORALAND_REFERENCE_CHAT", default=True)
 # API key); 0: no limit.
 LORALAND_REFERENCE_MAX_PER_HOUR = env.int("LORALAND_REFERENCE_MAX_PER_HOUR", default=60)
 
+# The OpenAI-compatible API (/v1/, docs/api.md): the largest request body it reads (413 above).
+LORALAND_API_MAX_BODY_BYTES = env.int("LORALAND_API_MAX_BODY_BYTES", default=1_048_576)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

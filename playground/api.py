@@ -1,18 +1,32 @@
 """The OpenAI-compatible API under /v1/: keys in `Authorization: Bearer`, errors in OpenAI's
-shape ({"error": {"message", "type", "param", "code"}}). So far: GET /v1/models."""
+shape ({"error": {"message", "type", "param", "code"}}). GET /v1/models, and POST
+/v1/chat/completions and /v1/completions, streamed (server-sent events) or not, through the
+same services, Celery tasks and engine as the WebSocket (docs/api.md)."""
 
-from django.http import JsonResponse
+import json
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import cancel, selectors, services
+from .errors import GenerationError
+from .listen import GenerationListener
 from .models import ApiKey
-
-
-def openai_error(status: int, message: str, kind: str, code: str, param=None) -> JsonResponse:
-    """An error as OpenAI sends it, which its clients turn into their exception classes."""
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JsonResponse(body, status=status)
+from .openai_shapes import (
+    CompletionShape,
+    error_body,
+    finish_reason,
+    openai_error,
+    project_params,
+    token_limit_name,
+    usage_of,
+)
 
 
 def authenticated(request) -> ApiKey | JsonResponse:
@@ -35,3 +49,174 @@ def models_list(request):
     if isinstance(key, JsonResponse):
         return key
     return JsonResponse({"object": "list", "data": selectors.api_models()})
+
+
+@csrf_exempt
+async def chat_completions(request):
+    return await completion(request, chat=True)
+
+
+@csrf_exempt
+async def completions(request):
+    return await completion(request, chat=False)
+
+
+async def completion(request, *, chat: bool):
+    if request.method != "POST":
+        return openai_error(405, "Use POST.", "invalid_request_error", "method_not_allowed")
+    key = await sync_to_async(authenticated)(request)
+    if isinstance(key, JsonResponse):
+        return key
+    body = json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    prompt_param = "messages" if chat else "prompt"
+    refused = unsupported(body, chat=chat)
+    if refused is not None:
+        return refused
+    stream = body.get("stream") is True
+    limit_name = token_limit_name(body)
+    shape = CompletionShape(str(body.get("model")), chat=chat)
+    generation_id = uuid.uuid4()
+    listener = await GenerationListener(generation_id).open()
+    streaming = False  # once the stream has the listener, the stream closes it
+    try:
+        try:
+            await sync_to_async(create_completion)(
+                body, chat=chat, limit_name=limit_name, generation_id=generation_id
+            )
+        except GenerationError as exc:
+            return project_error(exc.code, exc.message, prompt_param, limit_name)
+        # Wait for the first event before answering, so that a refusal before any token
+        # (an adapter that fails to load, a prompt over the context) gets its own status.
+        first = await until_cancelled(listener.next(), generation_id)
+        if first[0] == "error":
+            return project_error(first[1]["code"], first[1]["message"], prompt_param, limit_name)
+        if stream:
+            events = sse_events(shape, listener, generation_id, first, body)
+            response = StreamingHttpResponse(events, content_type="text/event-stream")
+            response["Cache-Control"] = "no-cache"
+            response["X-Accel-Buffering"] = "no"  # a proxy must not hold the chunks back
+            streaming = True
+            return response
+        kind, payload = first
+        while kind == "token":
+            kind, payload = await until_cancelled(listener.next(), generation_id)
+        if kind == "error":
+            return project_error(payload["code"], payload["message"], prompt_param, limit_name)
+        reason = finish_reason(payload["finish_reason"])
+        return JsonResponse(shape.response(payload["text"], reason, usage_of(payload)))
+    finally:
+        if not streaming:
+            await listener.close()
+
+
+async def until_cancelled(waiting, generation_id):
+    """Await `waiting`; if the client goes away meanwhile, cancel the generation too."""
+    try:
+        return await waiting
+    except BaseException:
+        cancel.request_cancel(str(generation_id))
+        raise
+
+
+def json_body(request) -> dict | JsonResponse:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raw = None
+    if raw is None or len(raw) > settings.LORALAND_API_MAX_BODY_BYTES:
+        limit = settings.LORALAND_API_MAX_BODY_BYTES
+        return openai_error(
+            413,
+            f"The request body is over {limit} bytes.",
+            "invalid_request_error",
+            "request_too_large",
+        )
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return openai_error(
+            400, "The body is not valid JSON.", "invalid_request_error", "invalid_json"
+        )
+    if not isinstance(body, dict):
+        return openai_error(
+            400, "The body must be a JSON object.", "invalid_request_error", "invalid_json"
+        )
+    return body
+
+
+def unsupported(body: dict, *, chat: bool) -> JsonResponse | None:
+    """What this server refuses rather than ignores: more than one choice, a batch of prompts,
+    a `stream` or `raw` that is not a boolean."""
+    if body.get("n") not in (None, 1):
+        return openai_error(
+            400, "Only n=1 is supported.", "invalid_request_error", "invalid_value", "n"
+        )
+    for flag in ("stream", "raw"):
+        if body.get(flag) not in (None, True, False):
+            message = f"{flag} must be true or false."
+            return openai_error(400, message, "invalid_request_error", "invalid_value", flag)
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        message = "stream_options must be an object."
+        return openai_error(
+            400, message, "invalid_request_error", "invalid_value", "stream_options"
+        )
+    if not chat and isinstance(body.get("prompt"), list):
+        if len(body["prompt"]) != 1:
+            message = "Send one prompt per request: a batch of prompts is not supported."
+            return openai_error(400, message, "invalid_request_error", "invalid_value", "prompt")
+        body["prompt"] = body["prompt"][0]
+    return None
+
+
+def create_completion(body: dict, *, chat: bool, limit_name: str, generation_id) -> None:
+    target = services.resolve_model(body.get("model"))
+    services.completion_create(
+        target=target,
+        params=project_params(body, limit_name),
+        messages=body.get("messages") if chat else None,
+        prompt=None if chat else body.get("prompt"),
+        raw=body.get("raw") is True,
+        client_ref=str(body.get("user") or ""),
+        generation_id=generation_id,
+    )
+
+
+def project_error(code: str, message: str, prompt_param: str, limit_name: str) -> JsonResponse:
+    message = message.replace("max_new_tokens", limit_name)
+    status, body = error_body(code, message, prompt_param=prompt_param)
+    return JsonResponse(body, status=status)
+
+
+async def sse_events(shape: CompletionShape, listener, generation_id, first: tuple, body: dict):
+    """The answer as server-sent events: chunks, the finish reason, usage if asked, [DONE]. A
+    client that goes away cancels the generation, which frees its batch row."""
+    include_usage = (body.get("stream_options") or {}).get("include_usage") is True
+    usage_field = {"usage": None} if include_usage else {}
+    finished = False
+    try:
+        if shape.chat:  # OpenAI's first chat chunk names the role
+            yield sse(shape.chunk("", first=True, **usage_field))
+        kind, payload = first
+        while kind == "token":
+            yield sse(shape.chunk(payload["text"], **usage_field))
+            kind, payload = await listener.next()
+        finished = True
+        if kind == "error":
+            yield sse(error_body(payload["code"], payload["message"], prompt_param="")[1])
+            return
+        reason = finish_reason(payload["finish_reason"])
+        yield sse(shape.chunk("", reason=reason, **usage_field))
+        if include_usage:
+            yield sse(shape.usage_chunk(usage_of(payload)))
+        yield "data: [DONE]\n\n"
+    finally:
+        if not finished:
+            cancel.request_cancel(str(generation_id))
+        await listener.close()
+
+
+def sse(data: dict) -> str:
+    return f"data: {json.dumps(data)}\n\n"

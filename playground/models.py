@@ -90,13 +90,19 @@ class Generation(models.Model):
         REFERENCE = "reference"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="generations")
+    # None: the API's base model under its own name, prompted raw, of no task
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="generations", null=True, blank=True
+    )
     model_kind = models.CharField(max_length=16, choices=ModelKind.choices)
     adapter_name = models.CharField(max_length=128, blank=True)
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     client_ref = models.CharField(max_length=128, blank=True)
     inputs = models.JSONField(default=dict)
     prompt = models.TextField()
+    # A conversation for the base model's chat template (the API's chat completions on the
+    # base model's own name); then `prompt` is only its last message, for reading.
+    messages = models.JSONField(null=True, blank=True)
     params = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     output = models.TextField(blank=True)
@@ -118,7 +124,7 @@ class Generation(models.Model):
         ordering = ["created_at"]
 
     def __str__(self) -> str:
-        return f"{self.task.slug} {self.model_kind} {self.status}"
+        return f"{self.task.slug if self.task else 'raw'} {self.model_kind} {self.status}"
 
 
 class EvaluationRun(models.Model):

@@ -8,6 +8,7 @@ from worker.peft_format import is_int
 from .errors import GenerationError
 
 LIMITS = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
+MAX_STOPS, MAX_STOP_CHARS = 4, 200  # OpenAI's count; a stop is looked for after every token
 
 
 def template_fields(template: str) -> list[str]:
@@ -62,6 +63,7 @@ class Params:
     temperature: float
     top_p: float
     seed: int | None
+    stop: tuple[str, ...] = ()
 
 
 def validate_params(raw, *, max_new_tokens_limit: int, default_max_new_tokens: int = 64) -> Params:
@@ -69,7 +71,7 @@ def validate_params(raw, *, max_new_tokens_limit: int, default_max_new_tokens: i
         raw = {}
     if not isinstance(raw, dict):
         raise GenerationError("INVALID_PARAMS", "params must be an object.")
-    unknown = sorted(set(raw) - {"max_new_tokens", "temperature", "top_p", "seed"})
+    unknown = sorted(set(raw) - {"max_new_tokens", "temperature", "top_p", "seed", "stop"})
     if unknown:
         raise GenerationError("INVALID_PARAMS", f"Unknown parameter: {', '.join(unknown)}.")
     max_new = raw.get("max_new_tokens", default_max_new_tokens)
@@ -83,7 +85,20 @@ def validate_params(raw, *, max_new_tokens_limit: int, default_max_new_tokens: i
     seed = raw.get("seed")
     if seed is not None and not is_int(seed):
         raise GenerationError("INVALID_PARAMS", "seed must be a whole number.")
-    return Params(max_new, temperature, top_p, seed)
+    return Params(max_new, temperature, top_p, seed, stop_sequences(raw.get("stop")))
+
+
+def stop_sequences(stop) -> tuple[str, ...]:
+    """`stop` as OpenAI takes it: none, one text, or a list of up to MAX_STOPS texts."""
+    stops = [] if stop is None else [stop] if isinstance(stop, str) else stop
+    ok = isinstance(stops, list) and len(stops) <= MAX_STOPS
+    if not ok or not all(isinstance(s, str) and 0 < len(s) <= MAX_STOP_CHARS for s in stops):
+        raise GenerationError(
+            "INVALID_PARAMS",
+            f"stop must be a text or a list of up to {MAX_STOPS} texts of 1 to "
+            f"{MAX_STOP_CHARS} characters.",
+        )
+    return tuple(stops)
 
 
 def number_in(raw: dict, name: str, default: float, *, low_open: bool) -> float:

@@ -89,14 +89,7 @@ def run_generation(generation_id: str, stream) -> None:
 
 def stream_generation(generation, publisher: Publisher) -> None:
     gid = str(generation.id)
-    handle = get_engine(engine_config).submit(
-        GenerationRequest(
-            prompt=generation.prompt,
-            adapter=generation.adapter_name or None,
-            params=sampling_params(generation.params),
-            chat=generation.model_kind == "base",
-        )
-    )
+    handle = get_engine(engine_config).submit(engine_request(generation))
     tokens = TokenSender(gid, publisher)
     watch = CancelWatcher(gid, handle)
 
@@ -141,6 +134,20 @@ def stream_reference(generation, publisher: Publisher) -> None:
     end_stream(publisher, gid, tokens, done)
 
 
+def engine_request(generation) -> GenerationRequest:
+    """A row as the engine's request. A task's base model gets its prompt as the user's turn of
+    the chat template, as the compare page shows it; the base model's own name (the API's, of
+    no task) gets its prompt as it is, or its conversation through the chat template."""
+    templated_base = generation.model_kind == "base" and generation.task_id is not None
+    return GenerationRequest(
+        prompt=generation.prompt,
+        adapter=generation.adapter_name or None,
+        params=sampling_params(generation.params),
+        chat=templated_base,
+        messages=tuple(generation.messages or ()),
+    )
+
+
 def sampling_params(params: dict) -> SamplingParams:
     """The web's checked parameters (prompts.validate_params, stored with the row) as the
     engine's: the one place they cross, named one by one."""
@@ -149,6 +156,7 @@ def sampling_params(params: dict) -> SamplingParams:
         temperature=params["temperature"],
         top_p=params["top_p"],
         seed=params.get("seed"),
+        stop=tuple(params.get("stop") or ()),
     )
 
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("gallery/<int:pk>/", views.gallery_entry, name="gallery-entry"),
     path("gallery/<int:pk>/vote/", views.gallery_vote, name="gallery-vote"),
     path("v1/models", api.models_list, name="api-models"),
+    path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
+    path("v1/completions", api.completions, name="api-completions"),
 ]

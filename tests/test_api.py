@@ -3,6 +3,9 @@
 GET /v1/models."""
 
 import io
+import json
+import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -12,7 +15,7 @@ from django.core.management import call_command
 
 from playground.models import ApiKey
 
-from .test_e2e import running_stack
+from .test_e2e import examples, one_generation, running_stack
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,199 @@ def test_a_missing_unknown_or_revoked_key_is_refused_as_openai_refuses_it(stack)
     assert bare.status_code == 401
     assert bare.json()["error"]["code"] == "missing_api_key"
     assert set(bare.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def e2e_inputs(stack) -> dict:
+    return examples(stack, "e2e_nlg")[0]["inputs"]
+
+
+def test_a_streamed_chat_completion_arrives_in_chunks_then_its_finish_reason_and_usage(stack):
+    key = stack_key(stack, "streamer")
+    (text,) = e2e_inputs(stack).values()
+    stream = client(stack, key).chat.completions.create(
+        model="e2e_nlg",
+        messages=[{"role": "system", "content": "ignored"}, {"role": "user", "content": text}],
+        max_tokens=24,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    assert chunks[0].choices[0].delta.role == "assistant"
+    pieces = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
+    assert len(pieces) > 3  # a stream, not one block
+    ends = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert ends in (["length"], ["stop"])
+    *_, last = chunks
+    assert last.choices == [] and last.usage.completion_tokens == len(pieces)
+    assert last.usage.prompt_tokens > 0 and last.usage.total_tokens == (
+        last.usage.prompt_tokens + last.usage.completion_tokens
+    )
+    assert all(c.usage is None for c in chunks[:-1])
+    assert len({c.id for c in chunks}) == 1 and chunks[0].id.startswith("chatcmpl-")
+
+
+def test_one_greedy_prompt_gives_one_answer_on_every_path(stack):
+    """Chat streamed and not, a text completion and the WebSocket: one inference path."""
+    key = stack_key(stack, "one-path")
+    inputs = e2e_inputs(stack)
+    (text,) = inputs.values()
+    api = client(stack, key)
+    chat = api.chat.completions.create(
+        model="e2e_nlg", messages=[{"role": "user", "content": text}], max_tokens=24
+    )
+    streamed = "".join(
+        c.choices[0].delta.content or ""
+        for c in api.chat.completions.create(
+            model="e2e_nlg", messages=[{"role": "user", "content": text}], max_tokens=24,
+            stream=True,
+        )
+    )  # fmt: skip
+    completion = api.completions.create(model="e2e_nlg", prompt=text, max_tokens=24)
+    request = {"type": "generate", "task": "e2e_nlg", "inputs": inputs,
+               "params": {"max_new_tokens": 24}}  # fmt: skip
+    socket = one_generation(stack.url, request)[-1]
+    assert chat.choices[0].message.content == socket["text"] != ""
+    assert streamed == socket["text"] == completion.choices[0].text
+    assert chat.object == "chat.completion" and completion.object == "text_completion"
+    assert chat.usage.completion_tokens == socket["usage"]["completion_tokens"]
+    assert chat.choices[0].finish_reason in ("stop", "length")
+
+
+def test_a_json_message_fills_named_fields_and_raw_sends_the_text_unchanged(stack):
+    key = stack_key(stack, "fields")
+    api = client(stack, key)
+    inputs = e2e_inputs(stack)
+    (text,) = inputs.values()
+    by_field = api.chat.completions.create(
+        model="e2e_nlg@1", messages=[{"role": "user", "content": json.dumps(inputs)}],
+        max_tokens=8,
+    )  # fmt: skip
+    plain = api.chat.completions.create(
+        model="e2e_nlg", messages=[{"role": "user", "content": text}], max_tokens=8
+    )
+    assert by_field.choices[0].message.content == plain.choices[0].message.content
+    raw = api.completions.create(
+        model="e2e_nlg", prompt="x", max_tokens=4, extra_body={"raw": True}
+    )
+    stored = latest_prompts(stack, 1)
+    assert stored == ["x"] and raw.usage.prompt_tokens <= 3
+    with pytest.raises(openai.BadRequestError) as several:  # two fields, one plain text
+        api.chat.completions.create(
+            model="glue_mnli:base", messages=[{"role": "user", "content": "a"}], max_tokens=4
+        )
+    assert "premise" in several.value.message and several.value.code == "invalid_value"
+
+
+def latest_prompts(stack, count: int) -> list[str]:
+    with sqlite3.connect(stack.db_path) as db:
+        rows = db.execute(
+            "select prompt from playground_generation order by created_at desc limit ?", (count,)
+        ).fetchall()
+    return [prompt for (prompt,) in rows]
+
+
+def test_the_base_model_s_own_name_takes_a_conversation_and_a_raw_prompt(stack):
+    key = stack_key(stack, "raw-base")
+    api = client(stack, key)
+    base = Path(stack.env["LORALAND_BASE_MODEL"]).name
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    chat = api.chat.completions.create(model=base, messages=messages, max_tokens=4)
+    assert chat.model == base and chat.usage.completion_tokens >= 1
+    with sqlite3.connect(stack.db_path) as db:
+        (task, stored) = db.execute(
+            "select task_id, messages from playground_generation order by created_at desc"
+        ).fetchone()
+    assert task is None and json.loads(stored) == messages
+    text = api.completions.create(model=base, prompt="The cat", max_tokens=4)
+    assert latest_prompts(stack, 1) == ["The cat"] and text.usage.prompt_tokens >= 2
+
+
+def test_every_refusal_has_openai_s_status_type_and_code(stack):
+    key = stack_key(stack, "refusals")
+    api = client(stack, key)
+    user = [{"role": "user", "content": "a fine film"}]
+    with pytest.raises(openai.NotFoundError) as unknown:
+        api.chat.completions.create(model="no_such_task", messages=user)
+    assert unknown.value.code == "model_not_found" and unknown.value.param == "model"
+    with pytest.raises(openai.BadRequestError) as several:
+        api.chat.completions.create(model="glue_sst2", messages=user, n=2)
+    assert several.value.param == "n"
+    with pytest.raises(openai.BadRequestError) as hot:
+        api.chat.completions.create(model="glue_sst2", messages=user, temperature=5)
+    assert hot.value.param == "temperature" and hot.value.type == "invalid_request_error"
+    with pytest.raises(openai.BadRequestError) as long_answer:
+        api.completions.create(model="glue_sst2", prompt="a", max_tokens=10**6)
+    assert long_answer.value.param == "max_tokens" and "max_tokens" in long_answer.value.message
+    with pytest.raises(openai.BadRequestError) as stops:
+        api.completions.create(model="glue_sst2", prompt="a", stop=["a", "b", "c", "d", "e"])
+    assert stops.value.param == "stop"
+    with pytest.raises(openai.BadRequestError) as no_user:
+        api.chat.completions.create(
+            model="glue_sst2", messages=[{"role": "system", "content": "x"}]
+        )
+    assert no_user.value.param == "messages"
+    long = " ".join(["word"] * 1500)  # over the test model's 512-token context
+    with pytest.raises(openai.BadRequestError) as over:
+        api.chat.completions.create(model="glue_sst2", messages=[{"role": "user", "content": long}])
+    assert over.value.code == "context_length_exceeded"
+    huge = httpx.post(
+        stack.url + "/v1/completions",
+        headers={"Authorization": f"Bearer {key}"},
+        content=b'{"prompt": "' + b"a" * 2_000_000 + b'"}',
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "request_too_large"
+    broken = httpx.post(
+        stack.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"}, content=b"{"
+    )
+    assert broken.status_code == 400 and set(broken.json()["error"]) == {
+        "message", "type", "param", "code"
+    }  # fmt: skip
+
+
+def test_a_stop_sequence_ends_the_answer_before_it(stack):
+    key = stack_key(stack, "stops")
+    api = client(stack, key)
+    (text,) = e2e_inputs(stack).values()
+    user = [{"role": "user", "content": text}]
+    whole = api.chat.completions.create(model="e2e_nlg", messages=user, max_tokens=24)
+    answer = whole.choices[0].message.content
+    stop = answer.split()[2]  # a word the answer holds
+    cut = api.chat.completions.create(model="e2e_nlg", messages=user, max_tokens=24, stop=stop)
+    assert cut.choices[0].finish_reason == "stop"
+    assert cut.choices[0].message.content == answer[: answer.index(stop)]
+
+
+def test_a_client_that_goes_away_mid_stream_cancels_its_generation(stack):
+    key = stack_key(stack, "leaver")
+    headers = {"Authorization": f"Bearer {key}"}
+    # At temperature 2 the base sometimes draws its end token early, before the cancel
+    # arrives (as in test_stop_in_the_page_ends_a_long_answer): the next seed is tried.
+    finishes = []
+    for seed in range(8):
+        body = {"model": "webnlg:base", "prompt": "a, b, c", "max_tokens": 256, "stream": True,
+                "temperature": 2, "seed": seed, "extra": "ignored, as by OpenAI"}  # fmt: skip
+        url = stack.url + "/v1/completions"
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=60) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            first = next(line for line in response.iter_lines() if line.startswith("data: "))
+            assert json.loads(first[6:])["object"] == "text_completion"
+        deadline = time.monotonic() + 30
+        while (status := latest_status(stack))[0] == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        finishes.append(status)
+        if status[0] == "cancelled":
+            break
+    assert finishes[-1][:2] == ("cancelled", "cancelled"), finishes
+    assert finishes[-1][2] < 256  # completion tokens: cut short
+
+
+def latest_status(stack) -> tuple:
+    with sqlite3.connect(stack.db_path) as db:
+        return db.execute(
+            "select status, finish_reason, completion_tokens from playground_generation"
+            " order by created_at desc"
+        ).fetchone()

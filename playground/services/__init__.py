@@ -39,6 +39,7 @@ from .comparisons import (
     scored_outputs,
     vote_cast,
 )
+from .completions import ModelTarget, completion_create, resolve_model
 from .evaluations import evaluation_run_save, evaluation_summary
 from .generations import (
     GENERATE_TASK,
@@ -83,6 +84,9 @@ from .uploads import (
 )
 
 __all__ = [
+    "ModelTarget",
+    "completion_create",
+    "resolve_model",
     "api_key_create",
     "api_key_revoke",
     "ADAPTER_FAMILY",

@@ -20,7 +20,7 @@ from ..models import (
     current_base_model,
     template_digest,
 )
-from ..prompts import render_prompt, validate_params
+from ..prompts import Params, render_prompt, validate_params
 from ..tokens import prompt_token_count
 
 
@@ -48,6 +48,35 @@ def generation_create(
     checked = validate_params(params, max_new_tokens_limit=settings.LORALAND_MAX_NEW_TOKENS)
     # Our base model's context says nothing about the reference model's.
     check_prompt_length(prompt, count_tokens=not is_reference)
+    return store_generation(
+        task=task,
+        model_kind=model_kind,
+        adapter_name=adapter_name,
+        inputs=inputs,
+        prompt=prompt,
+        params=checked,
+        rendered=rendered,
+        session_key=session_key,
+        client_ref=client_ref,
+        generation_id=generation_id,
+    )
+
+
+def store_generation(
+    *,
+    task: Task | None,
+    model_kind: str,
+    adapter_name: str | None,
+    inputs: dict | None,
+    prompt: str,
+    params: Params,
+    rendered: bool,
+    messages: list | None = None,
+    session_key: str = "",
+    client_ref: str = "",
+    generation_id: uuid.UUID | None = None,
+) -> Generation:
+    """Store a checked request as a queued Generation and enqueue it once the row is saved."""
     generation = Generation.objects.create(
         id=generation_id or uuid.uuid4(),
         task=task,
@@ -57,10 +86,12 @@ def generation_create(
         client_ref=str(client_ref or "")[:128],
         inputs=inputs or {},
         prompt=prompt,
-        params=asdict(checked),
+        messages=messages,
+        params=asdict(params),
         base_model=current_base_model(),
-        template_sha256=template_digest(task.prompt_template) if rendered else "",
+        template_sha256=template_digest(task.prompt_template) if task and rendered else "",
     )
+    is_reference = model_kind == Generation.ModelKind.REFERENCE
     enqueue = enqueue_reference if is_reference else enqueue_generation
     transaction.on_commit(lambda: enqueue(generation.id))
     return generation

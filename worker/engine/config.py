@@ -43,3 +43,6 @@ class GenerationRequest:
     # (an instruct base prompted raw with a task template ends its answer at once). Adapters
     # get the bare prompt they were trained on.
     chat: bool = False
+    # A whole conversation ({"role", "content"} dicts) for the tokenizer's chat template, in
+    # place of `prompt` (the API's chat completions on the base model's own name).
+    messages: tuple[dict, ...] = ()

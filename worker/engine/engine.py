@@ -244,12 +244,18 @@ class Engine:
     def count_prompt_tokens(self, prompt: str, chat: bool = False) -> int:
         return len(self.prompt_ids(prompt, chat))
 
-    def prompt_ids(self, prompt: str, chat: bool = False) -> list[int]:
+    def prompt_ids(self, prompt: str, chat: bool = False, messages=()) -> list[int]:
         """The prompt's token ids; with `chat`, as the user's turn of the tokenizer's chat
-        template when it has one (the template writes its own special tokens)."""
-        if chat and getattr(self.tokenizer, "chat_template", None):
+        template when it has one (the template writes its own special tokens). `messages`, a
+        whole conversation, go through the chat template too; without one, each message's
+        text is put on its own line, the last followed by the answer."""
+        has_template = bool(getattr(self.tokenizer, "chat_template", None))
+        if messages and not has_template:
+            prompt = "\n".join(turn["content"] for turn in messages) + "\n"
+        elif messages or (chat and has_template):
+            turns = list(messages) or [{"role": "user", "content": prompt}]
             text = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+                turns, tokenize=False, add_generation_prompt=True
             )
             return self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return self.tokenizer(prompt)["input_ids"]
@@ -306,7 +312,7 @@ class Engine:
 
     def _prepare(self, handle: RequestHandle) -> _Request:
         request, params = handle.request, handle.request.params
-        prompt_ids = self.prompt_ids(request.prompt, request.chat)
+        prompt_ids = self.prompt_ids(request.prompt, request.chat, request.messages)
         room = self.context_length - len(prompt_ids)
         if room <= 0:
             raise GenerationError(
