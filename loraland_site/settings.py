@@ -176,6 +176,10 @@ LORALAND_REFERENCE_MAX_PER_HOUR = env.int("LORALAND_REFERENCE_MAX_PER_HOUR", def
 
 # The OpenAI-compatible API (/v1/, docs/api.md): the largest request body it reads (413 above).
 LORALAND_API_MAX_BODY_BYTES = env.int("LORALAND_API_MAX_BODY_BYTES", default=1_048_576)
+# Each key's limits unless the key has its own (admin): requests a minute, and requests in
+# flight at once; 0: no limit.
+LORALAND_API_REQUESTS_PER_MINUTE = env.int("LORALAND_API_REQUESTS_PER_MINUTE", default=120)
+LORALAND_API_MAX_CONCURRENT = env.int("LORALAND_API_MAX_CONCURRENT", default=8)
 
 LOGGING = {
     "version": 1,

@@ -211,9 +211,10 @@ class VoteAdmin(ReadOnlyAdmin):
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are made with `manage.py create_api_key` (the key is shown once); here they are
-    listed and revoked (set "revoked at")."""
+    listed, given their own limits, and revoked (set "revoked at")."""
 
     list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display += ("requests_per_minute", "max_concurrent")
     readonly_fields = ("name", "prefix", "created_at", "last_used_at")
 
     def has_add_permission(self, request):

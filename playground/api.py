@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import cancel, selectors, services
+from . import api_limits, cancel, selectors, services
 from .errors import GenerationError
 from .listen import GenerationListener
 from .models import ApiKey
@@ -78,8 +78,13 @@ async def completion(request, *, chat: bool):
     limit_name = token_limit_name(body)
     shape = CompletionShape(str(body.get("model")), chat=chat)
     generation_id = uuid.uuid4()
+    try:
+        await sync_to_async(api_limits.admit)(key, str(generation_id))
+    except api_limits.Limited as exc:
+        retry = {"Retry-After": str(exc.retry_after_s)}
+        return openai_error(429, exc.message, "requests", exc.code, **retry)
     listener = await GenerationListener(generation_id).open()
-    streaming = False  # once the stream has the listener, the stream closes it
+    streaming = False  # once the stream has the listener and the key's slot, it ends them
     try:
         try:
             await sync_to_async(create_completion)(
@@ -93,7 +98,7 @@ async def completion(request, *, chat: bool):
         if first[0] == "error":
             return project_error(first[1]["code"], first[1]["message"], prompt_param, limit_name)
         if stream:
-            events = sse_events(shape, listener, generation_id, first, body)
+            events = sse_events(shape, listener, key, generation_id, first, body)
             response = StreamingHttpResponse(events, content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # a proxy must not hold the chunks back
@@ -109,6 +114,7 @@ async def completion(request, *, chat: bool):
     finally:
         if not streaming:
             await listener.close()
+            api_limits.release(key, str(generation_id))
 
 
 async def until_cancelled(waiting, generation_id):
@@ -190,7 +196,7 @@ def project_error(code: str, message: str, prompt_param: str, limit_name: str) -
     return JsonResponse(body, status=status)
 
 
-async def sse_events(shape: CompletionShape, listener, generation_id, first: tuple, body: dict):
+async def sse_events(shape: CompletionShape, listener, key, generation_id, first, body: dict):
     """The answer as server-sent events: chunks, the finish reason, usage if asked, [DONE]. A
     client that goes away cancels the generation, which frees its batch row."""
     include_usage = (body.get("stream_options") or {}).get("include_usage") is True
@@ -216,6 +222,7 @@ async def sse_events(shape: CompletionShape, listener, generation_id, first: tup
         if not finished:
             cancel.request_cancel(str(generation_id))
         await listener.close()
+        api_limits.release(key, str(generation_id))
 
 
 def sse(data: dict) -> str:

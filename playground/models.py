@@ -284,6 +284,12 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Empty: the site's defaults (LORALAND_API_REQUESTS_PER_MINUTE, LORALAND_API_MAX_CONCURRENT);
+    # 0: no limit.
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    max_concurrent = models.PositiveIntegerField(
+        null=True, blank=True, help_text="requests in flight at once, streamed or not"
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -273,3 +273,14 @@ def latest_status(stack) -> tuple:
             "select status, finish_reason, completion_tokens from playground_generation"
             " order by created_at desc"
         ).fetchone()
+
+
+def test_a_key_over_its_requests_a_minute_gets_429_with_retry_after(stack):
+    key = stack.manage("create_api_key", "--name", "busy", "--requests-per-minute", "2")
+    api = client(stack, key.strip().splitlines()[-1])
+    # Two a minute: within six quick requests one is refused, even if a minute turns meanwhile.
+    with pytest.raises(openai.RateLimitError) as limited:
+        for _ in range(6):
+            api.completions.create(model="glue_sst2", prompt="a fine film", max_tokens=1)
+    assert limited.value.code == "rate_limit_exceeded"
+    assert 1 <= int(limited.value.response.headers["Retry-After"]) <= 60

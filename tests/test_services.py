@@ -60,6 +60,7 @@ def test_it_stores_a_queued_generation_and_enqueues_it(
         "temperature": 0.0,
         "top_p": 1.0,
         "seed": None,
+        "stop": [],
     }
     assert no_enqueue == [generation.id]
 

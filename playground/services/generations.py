@@ -87,7 +87,7 @@ def store_generation(
         inputs=inputs or {},
         prompt=prompt,
         messages=messages,
-        params=asdict(params),
+        params={**asdict(params), "stop": list(params.stop)},  # as it reads back from JSON
         base_model=current_base_model(),
         template_sha256=template_digest(task.prompt_template) if task and rendered else "",
     )
