@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import api_limits, cancel, selectors, services
+from . import api_limits, cancel, heartbeat, selectors, services
 from .errors import GenerationError
 from .listen import GenerationListener
 from .models import ApiKey
@@ -27,6 +27,8 @@ from .openai_shapes import (
     token_limit_name,
     usage_of,
 )
+
+NO_WORKER_RETRY_S = 5
 
 
 def authenticated(request) -> ApiKey | JsonResponse:
@@ -77,6 +79,10 @@ async def completion(request, *, chat: bool):
     stream = body.get("stream") is True
     limit_name = token_limit_name(body)
     shape = CompletionShape(str(body.get("model")), chat=chat)
+    if not await sync_to_async(worker_available)():
+        message = "No inference worker is running; try again shortly."
+        headers = {"Retry-After": str(NO_WORKER_RETRY_S)}
+        return openai_error(503, message, "server_error", "no_worker_available", **headers)
     generation_id = uuid.uuid4()
     try:
         await sync_to_async(api_limits.admit)(key, str(generation_id))
@@ -124,6 +130,14 @@ async def until_cancelled(waiting, generation_id):
     except BaseException:
         cancel.request_cancel(str(generation_id))
         raise
+
+
+def worker_available() -> bool:
+    """Has an inference worker's heartbeat been seen lately (heartbeat.TTL_S)?"""
+    try:
+        return bool(heartbeat.live_workers())
+    except Exception:  # Redis down: nothing can be queued either
+        return False
 
 
 def json_body(request) -> dict | JsonResponse:

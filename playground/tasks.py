@@ -11,9 +11,10 @@ import logging
 import threading
 import time
 from contextlib import closing, contextmanager
+from functools import partial
 
 from celery import shared_task
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_shutdown
 from django.conf import settings
 
 from worker.engine import (
@@ -26,7 +27,7 @@ from worker.engine import (
 )
 from worker.runtime import get_engine
 
-from . import cancel, results
+from . import cancel, heartbeat, results
 from .errors import GenerationError
 from .publish import ChunkCoalescer, Publisher
 from .reference import ReferenceStream
@@ -56,7 +57,25 @@ def load_engine_at_start(sender, **_):
     """Load the model once per inference worker process before any task (threads pool: no
     fork). A worker of the "reference" queue alone never needs it."""
     if "inference" in sender.app.amqp.queues.consume_from:
-        get_engine(engine_config)
+        engine = get_engine(engine_config)
+        if not settings.LORALAND_IN_PROCESS:
+            global _heartbeat
+            state = partial(worker_state, engine)
+            _heartbeat = heartbeat.Heartbeat(sender.hostname, state).start()
+
+
+_heartbeat: heartbeat.Heartbeat | None = None
+
+
+def worker_state(engine) -> dict:
+    """What this inference worker's heartbeat says: its queue, resident adapters and load."""
+    return {"queue": "inference", "adapters": engine.resident_adapters(), **engine.load()}
+
+
+@worker_shutdown.connect
+def stop_heartbeat(sender, **_):
+    if _heartbeat is not None:
+        _heartbeat.stop()
 
 
 # The names the services enqueue (services.GENERATE_TASK and REFERENCE_TASK).

@@ -1,8 +1,8 @@
-"""The pages' URLs, and the OpenAI-compatible API's under /v1/."""
+"""The pages' URLs, the OpenAI-compatible API's under /v1/, and /healthz."""
 
 from django.urls import path
 
-from . import api, views
+from . import api, health, views
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("gallery/", views.gallery, name="gallery"),
     path("gallery/<int:pk>/", views.gallery_entry, name="gallery-entry"),
     path("gallery/<int:pk>/vote/", views.gallery_vote, name="gallery-vote"),
+    path("healthz", health.healthz, name="healthz"),
     path("v1/models", api.models_list, name="api-models"),
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
     path("v1/completions", api.completions, name="api-completions"),

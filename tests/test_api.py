@@ -5,7 +5,9 @@ GET /v1/models."""
 import io
 import json
 import sqlite3
+import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -13,8 +15,10 @@ import openai
 import pytest
 from django.core.management import call_command
 
+from loraland_site.devservices import daphne_command, free_port, stop, wait_for_port
 from playground.models import ApiKey
 
+from .conftest import ROOT
 from .test_e2e import examples, one_generation, running_stack
 
 
@@ -284,3 +288,54 @@ def test_a_key_over_its_requests_a_minute_gets_429_with_retry_after(stack):
             api.completions.create(model="glue_sst2", prompt="a fine film", max_tokens=1)
     assert limited.value.code == "rate_limit_exceeded"
     assert 1 <= int(limited.value.response.headers["Retry-After"]) <= 60
+
+
+# --- /healthz and the 503 that the same heartbeats give -------------------------------------
+
+
+@contextmanager
+def another_web_process(stack, **env: str):
+    """A second daphne on the stack's database, with `env` changed (another Redis database,
+    say, where no worker beats)."""
+    port = free_port()
+    proc = subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env={**stack.env, **env})
+    try:
+        wait_for_port(port, timeout_s=60, proc=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+def test_healthz_reports_the_database_redis_and_the_live_workers(stack):
+    health = httpx.get(stack.url + "/healthz")
+    assert health.status_code == 200, health.text
+    body = health.json()
+    assert body["status"] == "ok" and body["mode"] == "redis"
+    assert body["checks"] == {"database": "ok", "redis": "ok", "inference_workers": "ok"}
+    (worker,) = body["workers"]  # the inference worker; the reference worker does not beat
+    assert worker["queue"] == "inference" and worker["id"].startswith("celery@")
+    assert isinstance(worker["adapters"], list) and worker["running"] >= 0
+    assert health.headers["Cache-Control"].startswith("max-age=0")
+
+
+def test_with_no_worker_beating_healthz_and_the_api_say_503(stack):
+    no_workers = stack.env["REDIS_URL"].rsplit("/", 1)[0] + "/5"  # a Redis database nobody uses
+    key = stack_key(stack, "no-worker")
+    with another_web_process(stack, REDIS_URL=no_workers) as url:
+        health = httpx.get(url + "/healthz")
+        assert health.status_code == 503
+        assert health.json()["checks"]["inference_workers"] == "failing"
+        api = openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0)
+        with pytest.raises(openai.InternalServerError) as unavailable:
+            api.completions.create(model="glue_sst2", prompt="a fine film", max_tokens=2)
+    assert unavailable.value.status_code == 503
+    assert unavailable.value.code == "no_worker_available"
+    assert int(unavailable.value.response.headers["Retry-After"]) > 0
+
+
+def test_healthz_says_503_when_the_database_does_not_answer(stack):
+    nowhere = f"postgres://loraland@127.0.0.1:{free_port()}/gone"
+    with another_web_process(stack, DATABASE_URL=nowhere) as url:
+        health = httpx.get(url + "/healthz")
+    assert health.status_code == 503 and health.json()["checks"]["database"] == "failing"
+    assert health.json()["checks"]["redis"] == "ok"

@@ -263,6 +263,17 @@ class Engine:
     def resident_adapters(self) -> list[str]:
         return self.lora.resident_names()
 
+    def load(self) -> dict:
+        """How busy the engine is: rows decoding, requests waiting for one, and the most rows.
+        Read from another thread without a lock: each count is one length, and a beat or a
+        scrape that is a step out of date is fine."""
+        waiting = len(self._waiting) + self._inbox.qsize() + (self._prefilling is not None)
+        return {
+            "running": len(self._decoding),
+            "waiting": waiting,
+            "max_batch": self.config.max_batch,
+        }
+
     # --- the scheduler thread ------------------------------------------------------------
     def _loop(self) -> None:
         while True:

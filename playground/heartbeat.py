@@ -1,0 +1,95 @@
+"""Worker heartbeats in Redis: every few seconds each inference worker writes its id, queue,
+resident adapters and load under a key that expires; the web reads the live ones (/healthz,
+the API's 503) without a Celery broadcast. Issue 12's routing is to read the same keys.
+
+Layer: a helper of the tasks (which beat) and of the web (which reads); imports no engine."""
+
+import json
+import logging
+import threading
+import time
+from functools import lru_cache
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+EVERY_S = 2.0
+TTL_S = 10  # five missed beats: the worker is gone
+INDEX = "loraland:workers"  # sorted set: worker id -> time of its last beat
+
+
+def worker_key(worker_id: str) -> str:
+    return f"loraland:worker:{worker_id}"
+
+
+@lru_cache(maxsize=1)
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(_redis().ping())
+    except Exception:
+        return False
+
+
+def beat(worker_id: str, state: dict) -> None:
+    """Write one heartbeat: `state` (queue, adapters, load...) with the worker's id and time."""
+    now = time.time()
+    record = json.dumps({"id": worker_id, "at": now, **state})
+    pipe = _redis().pipeline()
+    pipe.set(worker_key(worker_id), record, ex=TTL_S)
+    pipe.zadd(INDEX, {worker_id: now}).zremrangebyscore(INDEX, 0, now - TTL_S)
+    pipe.execute()
+
+
+def stop_beating(worker_id: str) -> None:
+    """A worker that shuts down cleanly says so at once rather than expiring."""
+    _redis().pipeline().delete(worker_key(worker_id)).zrem(INDEX, worker_id).execute()
+
+
+def live_workers(queue: str | None = "inference") -> list[dict]:
+    """The workers whose last beat is under TTL_S old (of `queue`, or all), newest first."""
+    if settings.LORALAND_IN_PROCESS:  # the web process is the worker
+        return [{"id": "in-process", "queue": "inference", "at": time.time()}]
+    client = _redis()
+    ids = client.zrevrangebyscore(INDEX, "+inf", time.time() - TTL_S)
+    if not ids:
+        return []
+    records = client.mget([worker_key(i.decode()) for i in ids])
+    workers = [json.loads(r) for r in records if r is not None]
+    return [w for w in workers if queue is None or w.get("queue") == queue]
+
+
+class Heartbeat:
+    """Beats every EVERY_S on a daemon thread with what `state()` returns, until stopped."""
+
+    def __init__(self, worker_id: str, state):
+        self.worker_id, self.state = worker_id, state
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="loraland-heartbeat", daemon=True)
+
+    def start(self) -> "Heartbeat":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        try:
+            stop_beating(self.worker_id)
+        except Exception:  # Redis gone too: the key expires on its own
+            log.warning("could not remove the heartbeat of %s", self.worker_id)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                beat(self.worker_id, self.state())
+            except Exception:  # Redis restarting, say: beat again next time
+                log.warning("heartbeat of %s not written", self.worker_id, exc_info=True)
+            if self.stopped.wait(EVERY_S):
+                return

@@ -1,0 +1,59 @@
+"""Worker heartbeats (playground/heartbeat.py) in a private Redis: written with a TTL, read as
+the live workers, gone when a worker stops or stops beating."""
+
+import time
+
+import pytest
+from django.test import override_settings
+
+from loraland_site.devservices import start_private_redis, stop
+from playground import heartbeat
+
+
+@pytest.fixture
+def redis_url():
+    redis = start_private_redis()
+    if redis is None:
+        pytest.fail("redis-server is not installed")
+    heartbeat._redis.cache_clear()
+    with override_settings(REDIS_URL=redis[1], LORALAND_IN_PROCESS=False):
+        yield redis[1]
+    heartbeat._redis.cache_clear()
+    stop(redis[0])
+
+
+def test_a_beat_is_read_back_as_a_live_worker_with_its_state(redis_url):
+    heartbeat.beat("celery@a", {"queue": "inference", "adapters": ["glue_sst2"], "running": 3})
+    heartbeat.beat("celery@r", {"queue": "reference"})
+    (worker,) = heartbeat.live_workers()
+    assert worker["id"] == "celery@a" and worker["adapters"] == ["glue_sst2"]
+    assert worker["running"] == 3 and time.time() - worker["at"] < 5
+    assert {w["id"] for w in heartbeat.live_workers(queue=None)} == {"celery@a", "celery@r"}
+
+
+def test_a_worker_that_stops_beating_is_not_live_after_the_ttl(redis_url, monkeypatch):
+    heartbeat.beat("celery@old", {"queue": "inference"})
+    later = time.time() + heartbeat.TTL_S + 1
+    monkeypatch.setattr(heartbeat.time, "time", lambda: later)
+    assert heartbeat.live_workers() == []
+
+
+def test_the_heartbeat_thread_beats_until_stopped_and_then_removes_itself(redis_url):
+    beats = []
+
+    def state():
+        beats.append(1)
+        return {"queue": "inference", "running": len(beats)}
+
+    beating = heartbeat.Heartbeat("celery@t", state).start()
+    deadline = time.monotonic() + 10
+    while not heartbeat.live_workers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert heartbeat.live_workers()[0]["id"] == "celery@t"
+    beating.stop()
+    assert heartbeat.live_workers() == [] and not beating.thread.is_alive()
+
+
+def test_in_process_the_web_is_its_own_live_worker():
+    with override_settings(LORALAND_IN_PROCESS=True):
+        assert [w["id"] for w in heartbeat.live_workers()] == ["in-process"]
