@@ -180,6 +180,9 @@ LORALAND_API_MAX_BODY_BYTES = env.int("LORALAND_API_MAX_BODY_BYTES", default=1_0
 # flight at once; 0: no limit.
 LORALAND_API_REQUESTS_PER_MINUTE = env.int("LORALAND_API_REQUESTS_PER_MINUTE", default=120)
 LORALAND_API_MAX_CONCURRENT = env.int("LORALAND_API_MAX_CONCURRENT", default=8)
+# Where an inference worker serves its Prometheus metrics (GET :PORT/metrics); 0: not served.
+# A second worker on one machine needs a port of its own.
+LORALAND_WORKER_METRICS_PORT = env.int("LORALAND_WORKER_METRICS_PORT", default=9101)
 
 LOGGING = {
     "version": 1,

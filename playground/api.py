@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import api_limits, cancel, heartbeat, selectors, services
+from . import api_limits, cancel, heartbeat, metrics, selectors, services
 from .errors import GenerationError
 from .listen import GenerationListener
 from .models import ApiKey
 from .openai_shapes import (
     CompletionShape,
     error_body,
+    error_response,
     finish_reason,
     openai_error,
     project_params,
@@ -49,18 +50,25 @@ def authenticated(request) -> ApiKey | JsonResponse:
 def models_list(request):
     key = authenticated(request)
     if isinstance(key, JsonResponse):
-        return key
-    return JsonResponse({"object": "list", "data": selectors.api_models()})
+        return counted("models", key)
+    return counted("models", JsonResponse({"object": "list", "data": selectors.api_models()}))
 
 
 @csrf_exempt
 async def chat_completions(request):
-    return await completion(request, chat=True)
+    return counted("chat.completions", await completion(request, chat=True))
 
 
 @csrf_exempt
 async def completions(request):
-    return await completion(request, chat=False)
+    return counted("completions", await completion(request, chat=False))
+
+
+def counted(endpoint: str, response):
+    """Count the response in the web's metrics, by status and error code ("" when none)."""
+    code = getattr(response, "error_code", "")
+    metrics.API_REQUESTS.labels(endpoint, str(response.status_code), code).inc()
+    return response
 
 
 async def completion(request, *, chat: bool):
@@ -207,7 +215,7 @@ def create_completion(body: dict, *, chat: bool, limit_name: str, generation_id)
 def project_error(code: str, message: str, prompt_param: str, limit_name: str) -> JsonResponse:
     message = message.replace("max_new_tokens", limit_name)
     status, body = error_body(code, message, prompt_param=prompt_param)
-    return JsonResponse(body, status=status)
+    return error_response(status, body)
 
 
 async def sse_events(shape: CompletionShape, listener, key, generation_id, first, body: dict):

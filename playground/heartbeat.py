@@ -24,7 +24,7 @@ def worker_key(worker_id: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _redis():
+def redis_client():
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
@@ -32,7 +32,7 @@ def _redis():
 
 def redis_answers() -> bool:
     try:
-        return bool(_redis().ping())
+        return bool(redis_client().ping())
     except Exception:
         return False
 
@@ -41,7 +41,7 @@ def beat(worker_id: str, state: dict) -> None:
     """Write one heartbeat: `state` (queue, adapters, load...) with the worker's id and time."""
     now = time.time()
     record = json.dumps({"id": worker_id, "at": now, **state})
-    pipe = _redis().pipeline()
+    pipe = redis_client().pipeline()
     pipe.set(worker_key(worker_id), record, ex=TTL_S)
     pipe.zadd(INDEX, {worker_id: now}).zremrangebyscore(INDEX, 0, now - TTL_S)
     pipe.execute()
@@ -49,14 +49,14 @@ def beat(worker_id: str, state: dict) -> None:
 
 def stop_beating(worker_id: str) -> None:
     """A worker that shuts down cleanly says so at once rather than expiring."""
-    _redis().pipeline().delete(worker_key(worker_id)).zrem(INDEX, worker_id).execute()
+    redis_client().pipeline().delete(worker_key(worker_id)).zrem(INDEX, worker_id).execute()
 
 
 def live_workers(queue: str | None = "inference") -> list[dict]:
     """The workers whose last beat is under TTL_S old (of `queue`, or all), newest first."""
     if settings.LORALAND_IN_PROCESS:  # the web process is the worker
         return [{"id": "in-process", "queue": "inference", "at": time.time()}]
-    client = _redis()
+    client = redis_client()
     ids = client.zrevrangebyscore(INDEX, "+inf", time.time() - TTL_S)
     if not ids:
         return []

@@ -25,7 +25,13 @@ TOKEN_LIMIT_NAMES = ("max_completion_tokens", "max_tokens")
 def openai_error(status: int, message: str, kind: str, code: str, param=None, **headers):
     """An error as OpenAI sends it, which its clients turn into their exception classes."""
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JsonResponse(body, status=status, headers=headers or None)
+    return error_response(status, body, **headers)
+
+
+def error_response(status: int, body: dict, **headers) -> JsonResponse:
+    response = JsonResponse(body, status=status, headers=headers or None)
+    response.error_code = body["error"]["code"]  # for the metrics
+    return response
 
 
 def error_body(code: str, message: str, *, prompt_param: str) -> tuple[int, dict]:

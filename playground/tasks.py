@@ -27,7 +27,7 @@ from worker.engine import (
 )
 from worker.runtime import get_engine
 
-from . import cancel, heartbeat, results
+from . import cancel, heartbeat, metrics, results
 from .errors import GenerationError
 from .publish import ChunkCoalescer, Publisher
 from .reference import ReferenceStream
@@ -58,6 +58,7 @@ def load_engine_at_start(sender, **_):
     fork). A worker of the "reference" queue alone never needs it."""
     if "inference" in sender.app.amqp.queues.consume_from:
         engine = get_engine(engine_config)
+        metrics.serve_worker_metrics(engine, settings.LORALAND_WORKER_METRICS_PORT)
         if not settings.LORALAND_IN_PROCESS:
             global _heartbeat
             state = partial(worker_state, engine)
@@ -101,6 +102,7 @@ def run_generation(generation_id: str, stream) -> None:
         # The exception's own words (paths, hosts, SQL) go to the log, not to the visitor.
         log.exception("generation %s failed", generation_id)
         message = "The worker failed while answering; the error was logged. Please try again."
+        metrics.observe_answer(generation.model_kind, "WORKER_ERROR")
         fail(publisher, generation_id, "WORKER_ERROR", message)
     finally:
         publisher.close()
@@ -108,6 +110,7 @@ def run_generation(generation_id: str, stream) -> None:
 
 def stream_generation(generation, publisher: Publisher) -> None:
     gid = str(generation.id)
+    submitted = time.perf_counter()
     handle = get_engine(engine_config).submit(engine_request(generation))
     tokens = TokenSender(gid, publisher)
     watch = CancelWatcher(gid, handle)
@@ -124,9 +127,15 @@ def stream_generation(generation, publisher: Publisher) -> None:
         if isinstance(event, TokenEvent):
             tokens.add(event.text)
         elif isinstance(event, DoneEvent):
-            end_stream(publisher, gid, tokens, result_of(event))
+            metrics.observe_engine_answer(
+                prompt_tokens=event.prompt_tokens,
+                completion_tokens=event.completion_tokens,
+                ttft_s=None if event.ttft_ms is None else event.ttft_ms / 1000,
+                elapsed_s=time.perf_counter() - submitted,
+            )
+            end_stream(publisher, generation, tokens, result_of(event))
         else:
-            end_stream(publisher, gid, tokens, event)
+            end_stream(publisher, generation, tokens, event)
 
 
 def stream_reference(generation, publisher: Publisher) -> None:
@@ -146,11 +155,11 @@ def stream_reference(generation, publisher: Publisher) -> None:
                 clock.tick()
                 tokens.add(text)
     except GenerationError as exc:
-        end_stream(publisher, gid, tokens, ErrorEvent(exc.code, exc.message))
+        end_stream(publisher, generation, tokens, ErrorEvent(exc.code, exc.message))
         return
     tokens.flush()  # reference_done counts the text held back too
     done = reference_done(stream, tokens.text, clock, cancelled=stop.cancelled)
-    end_stream(publisher, gid, tokens, done)
+    end_stream(publisher, generation, tokens, done)
 
 
 def engine_request(generation) -> GenerationRequest:
@@ -192,10 +201,13 @@ def result_of(done: DoneEvent) -> GenerationResult:
 
 
 def end_stream(
-    publisher: Publisher, gid: str, tokens: "TokenSender", end: GenerationResult | ErrorEvent
+    publisher: Publisher, generation, tokens: "TokenSender", end: GenerationResult | ErrorEvent
 ) -> None:
     """A stream's last frame (a result or an error), after the text still held back."""
     tokens.flush()
+    gid = str(generation.id)
+    outcome = end.finish_reason if isinstance(end, GenerationResult) else end.code
+    metrics.observe_answer(generation.model_kind, outcome)
     if isinstance(end, GenerationResult):
         results.generation_finish(generation_id=gid, result=end)
         publisher.send("done", done_payload(gid, end))

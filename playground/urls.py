@@ -1,8 +1,8 @@
-"""The pages' URLs, the OpenAI-compatible API's under /v1/, and /healthz."""
+"""The pages' URLs, the OpenAI-compatible API's under /v1/, /healthz and /metrics."""
 
 from django.urls import path
 
-from . import api, health, views
+from . import api, health, metrics, views
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("gallery/<int:pk>/", views.gallery_entry, name="gallery-entry"),
     path("gallery/<int:pk>/vote/", views.gallery_vote, name="gallery-vote"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("v1/models", api.models_list, name="api-models"),
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
     path("v1/completions", api.completions, name="api-completions"),

@@ -14,6 +14,7 @@ import httpx
 import openai
 import pytest
 from django.core.management import call_command
+from prometheus_client.parser import text_string_to_metric_families
 
 from loraland_site.devservices import daphne_command, free_port, stop, wait_for_port
 from playground.models import ApiKey
@@ -265,6 +266,8 @@ def test_a_client_that_goes_away_mid_stream_cancels_its_generation(stack):
         while (status := latest_status(stack))[0] == "running" and time.monotonic() < deadline:
             time.sleep(0.2)
         finishes.append(status)
+        running = scrape(worker_metrics_url(stack))[("loraland_engine_running_requests", ())]
+        assert running == 0  # its batch row is free
         if status[0] == "cancelled":
             break
     assert finishes[-1][:2] == ("cancelled", "cancelled"), finishes
@@ -339,3 +342,57 @@ def test_healthz_says_503_when_the_database_does_not_answer(stack):
         health = httpx.get(url + "/healthz")
     assert health.status_code == 503 and health.json()["checks"]["database"] == "failing"
     assert health.json()["checks"]["redis"] == "ok"
+
+
+# --- /metrics: the web's, and the inference worker's on its scrape port ----------------------
+
+
+def scrape(url: str) -> dict[tuple, float]:
+    """{(sample name, sorted labels): value} from a Prometheus text page."""
+    text = httpx.get(url).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def worker_metrics_url(stack) -> str:
+    return f"http://127.0.0.1:{stack.env['LORALAND_WORKER_METRICS_PORT']}/metrics"
+
+
+def test_the_metrics_count_what_the_api_and_the_worker_did(stack):
+    key = stack_key(stack, "metered")
+    api = client(stack, key)
+    web_before, worker_before = scrape(stack.url + "/metrics"), scrape(worker_metrics_url(stack))
+    api.completions.create(model="glue_sst2", prompt="a fine film", max_tokens=3)
+    with pytest.raises(openai.NotFoundError):
+        api.completions.create(model="nope", prompt="a", max_tokens=3)
+    web, worker = scrape(stack.url + "/metrics"), scrape(worker_metrics_url(stack))
+
+    def moved(after, before, name, **labels):
+        sample = (name, tuple(sorted(labels.items())))
+        return after.get(sample, 0) - before.get(sample, 0)
+
+    ok = {"endpoint": "completions", "status": "200", "code": ""}
+    missing = {"endpoint": "completions", "status": "404", "code": "model_not_found"}
+    assert moved(web, web_before, "loraland_api_requests_total", **ok) == 1
+    assert moved(web, web_before, "loraland_api_requests_total", **missing) == 1
+    assert web[("loraland_workers_live", (("queue", "inference"),))] == 1
+    assert ("loraland_queue_depth", (("queue", "inference"),)) in web
+    assert moved(worker, worker_before, "loraland_generated_tokens_total") >= 1
+    assert moved(worker, worker_before, "loraland_time_to_first_token_seconds_count") == 1
+    assert moved(worker, worker_before, "loraland_inter_token_latency_seconds_count") <= 1
+    finished = sum(
+        moved(worker, worker_before, "loraland_generations_total", model_kind="finetuned",
+              outcome=outcome)
+        for outcome in ("stop", "length")
+    )  # fmt: skip
+    assert finished == 1
+    hits_and_misses = sum(
+        moved(worker, worker_before, f"loraland_adapter_{what}_total")
+        for what in ("hits", "misses")
+    )
+    assert hits_and_misses == 1
+    assert worker[("loraland_engine_max_batch", ())] >= 1
+    assert worker[("loraland_engine_running_requests", ())] == 0

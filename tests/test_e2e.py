@@ -83,6 +83,7 @@ def running_stack(demo_config, workdir: Path, **settings: str):
         "LORALAND_BASE_MODEL": str(demo_config.base_dir),
         "LORALAND_ADAPTER_DIR": str(demo_config.adapter_dir),
         "LORALAND_STREAM_INTERVAL_MS": "0",  # one frame per token: streams are visibly stepwise
+        "LORALAND_WORKER_METRICS_PORT": str(free_port()),  # the inference worker's /metrics
         "DEBUG": "true",
         **settings,
     }

@@ -296,3 +296,31 @@ def test_close_stops_the_engine_and_fails_what_was_waiting(new_engine, monkeypat
     assert not closing.is_alive() and not engine._thread.is_alive()
     late = list(engine.submit(GenerationRequest("Hello")).events())
     assert isinstance(late[-1], ErrorEvent) and late[-1].code == "ENGINE_CLOSED"
+
+
+def test_the_engine_counts_adapter_pool_hits_misses_loads_and_evictions(new_engine, demo_config):
+    engine = new_engine(max_active_adapters=1)
+    params = SamplingParams(max_new_tokens=2)
+    for slug in ("webnlg", "webnlg", "e2e_nlg", "webnlg"):
+        engine.generate(GenerationRequest(prompt_for(demo_config, slug), slug, params))
+    engine.generate(GenerationRequest("plain", None, params))  # the base model: no lookup
+    assert engine.adapter_counts() == {
+        "adapter_hits": 1,
+        "adapter_misses": 3,
+        "adapter_loads": 3,
+        "adapter_evictions": 2,
+    }
+    assert engine.load() == {"running": 0, "waiting": 0, "max_batch": engine.config.max_batch}
+
+
+def test_a_conversation_goes_through_the_chat_template_or_one_line_per_message(engine):
+    messages = ({"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"})
+    ids = engine.prompt_ids("", messages=messages)
+    if getattr(engine.tokenizer, "chat_template", None):
+        text = engine.tokenizer.apply_chat_template(
+            list(messages), tokenize=False, add_generation_prompt=True
+        )
+        assert ids == engine.tokenizer(text, add_special_tokens=False)["input_ids"]
+    else:
+        assert ids == engine.tokenizer("Be brief.\nHi\n")["input_ids"]
+    assert engine.prompt_ids("Hi", chat=False) == engine.tokenizer("Hi")["input_ids"]

@@ -15,10 +15,10 @@ def redis_url():
     redis = start_private_redis()
     if redis is None:
         pytest.fail("redis-server is not installed")
-    heartbeat._redis.cache_clear()
+    heartbeat.redis_client.cache_clear()
     with override_settings(REDIS_URL=redis[1], LORALAND_IN_PROCESS=False):
         yield redis[1]
-    heartbeat._redis.cache_clear()
+    heartbeat.redis_client.cache_clear()
     stop(redis[0])
 
 

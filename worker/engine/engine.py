@@ -138,6 +138,7 @@ class _Request:
     first_token_at: float | None = None
     text: list[str] = field(default_factory=list)
     unsent_tokens: int = 0  # generated tokens whose text has not been emitted yet
+    looked_up: bool = False  # counted as an adapter pool hit or miss
 
     @property
     def length(self) -> int:
@@ -156,6 +157,9 @@ class Engine:
         self._prefilling: _Request | None = None
         self._decoding: list[_Request] = []  # row i lives in cache slot i
         self.peak_batch = 0  # the most rows one decode step has run (for tests and benches)
+        # For the worker's metrics: adapter pool hits, misses and loads (its evictions are
+        # the pool's own count), summed since the engine started.
+        self.counts = {"adapter_hits": 0, "adapter_misses": 0, "adapter_loads": 0}
         self._loads: dict[str, Future] = {}
         self.adapters = AdapterStore(config.adapter_dir)
         # Reading an adapter only makes tensors from bytes: no parallel torch op, so the
@@ -274,6 +278,10 @@ class Engine:
             "max_batch": self.config.max_batch,
         }
 
+    def adapter_counts(self) -> dict:
+        """Adapter pool hits, misses, loads and evictions since the engine started."""
+        return {**self.counts, "adapter_evictions": self.lora.evictions}
+
     # --- the scheduler thread ------------------------------------------------------------
     def _loop(self) -> None:
         while True:
@@ -358,6 +366,9 @@ class Engine:
             state.adapter_slot = 0
             return True
         slot = self.lora.slot_of(state.adapter)
+        if not state.looked_up:
+            state.looked_up = True
+            self.counts["adapter_hits" if slot is not None else "adapter_misses"] += 1
         if slot is None:
             slot = self._load_when_read(state.adapter)
         if slot is None:
@@ -377,7 +388,9 @@ class Engine:
             return None  # read, but every slot is busy: wait for one to free
         del self._loads[name]
         try:
-            return self.lora.load(future.result())
+            slot = self.lora.load(future.result())
+            self.counts["adapter_loads"] += 1
+            return slot
         except GenerationError as exc:
             self._fail_waiting(name, exc)
             return None

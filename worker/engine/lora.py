@@ -206,6 +206,7 @@ class LoraStack:
         self._identity: dict[int, str] = {}  # slot -> its adapter's name and weights' digest
         self._pins: dict[int, int] = {}
         self._view_cache: OrderedDict = OrderedDict()  # see _module_views
+        self.evictions = 0  # adapters dropped to make room, since the start (metrics)
 
     # --- residency ------------------------------------------------------------------------
     def slot_of(self, name: str) -> int | None:
@@ -305,6 +306,7 @@ class LoraStack:
         for name, slot in self._slot_of.items():  # least recently used first
             if slot not in self._pins:
                 del self._slot_of[name]
+                self.evictions += 1
                 return slot
         raise RuntimeError("every adapter slot is in use")  # callers check has_room() first
 
