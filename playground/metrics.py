@@ -16,6 +16,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     start_http_server,
 )
@@ -26,6 +27,7 @@ from . import heartbeat
 from .models import Generation
 
 log = logging.getLogger(__name__)
+disable_created_metrics()  # the *_created series only double what a scrape has to read
 
 WEB = CollectorRegistry()
 WORKER = CollectorRegistry()

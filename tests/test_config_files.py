@@ -120,3 +120,17 @@ def test_ci_runs_only_make_test():
         if line.strip() and not line.startswith("#")
     ]
     assert lines[-1] == "make test"
+
+
+def test_an_optional_prometheus_scrapes_the_web_and_every_worker_s_port():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    prometheus = services["prometheus"]
+    assert prometheus["profiles"] == ["monitoring"]  # `docker compose up` never starts it
+    (mount,) = prometheus["volumes"]
+    config = yaml.safe_load((ROOT / mount.split(":")[0]).read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert jobs["loraland-web"]["static_configs"][0]["targets"] == ["web:8000"]
+    (workers,) = jobs["loraland-workers"]["dns_sd_configs"]
+    port = services["worker"]["environment"]["LORALAND_WORKER_METRICS_PORT"]
+    assert workers["names"] == ["worker"] and str(workers["port"]) == port
+    assert port in services["worker"]["expose"]

@@ -1,5 +1,5 @@
 """Worker heartbeats (playground/heartbeat.py) in a private Redis: written with a TTL, read as
-the live workers, gone when a worker stops or stops beating."""
+the live workers, gone when a worker stops or stops beating; /healthz in-process."""
 
 import time
 
@@ -57,3 +57,16 @@ def test_the_heartbeat_thread_beats_until_stopped_and_then_removes_itself(redis_
 def test_in_process_the_web_is_its_own_live_worker():
     with override_settings(LORALAND_IN_PROCESS=True):
         assert [w["id"] for w in heartbeat.live_workers()] == ["in-process"]
+
+
+@pytest.mark.django_db
+def test_in_process_healthz_needs_no_redis_and_counts_the_web_as_the_worker(client):
+    with override_settings(LORALAND_IN_PROCESS=True):
+        health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["checks"] == {
+        "database": "ok",
+        "redis": "not used",
+        "inference_workers": "ok",
+    }
+    assert health.json()["mode"] == "in-process"
