@@ -210,12 +210,51 @@ class VoteAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are made with `manage.py create_api_key` (the key is shown once); here they are
-    listed, given their own limits, and revoked (set "revoked at")."""
+    """API keys: "Add" makes one and shows it once (only its SHA-256 is kept), as
+    `manage.py create_api_key` does; here keys get their own limits and are revoked."""
 
     list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
     list_display += ("requests_per_minute", "max_concurrent")
-    readonly_fields = ("name", "prefix", "created_at", "last_used_at")
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        return False
+    def get_fields(self, request, obj=None):
+        editable = ["name", "requests_per_minute", "max_concurrent"]
+        return (
+            editable
+            if obj is None
+            else [*editable, "prefix", "created_at", "last_used_at", "revoked_at"]
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["name", "prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        row, key = services.api_key_create(
+            name=obj.name,
+            requests_per_minute=obj.requests_per_minute,
+            max_concurrent=obj.max_concurrent,
+        )
+        obj.pk, obj.prefix, obj.digest, obj.created_at = (
+            row.pk,
+            row.prefix,
+            row.digest,
+            row.created_at,
+        )
+        messages.warning(
+            request,
+            format_html(
+                'The key of {} is <code data-testid="new-api-key">{}</code>. Copy it now: it '
+                "is shown only this once. Send it as "
+                "<code>Authorization: Bearer &lt;key&gt;</code>.",
+                row.name,
+                key,
+            ),
+        )
+
+    @admin.action(description="Revoke the selected keys (refused from the next request)")
+    def revoke(self, request, queryset):
+        for key in queryset.filter(revoked_at=None):
+            services.api_key_revoke(name=key.name)

@@ -4,6 +4,7 @@ shape ({"error": {"message", "type", "param", "code"}}). GET /v1/models, and POS
 same services, Celery tasks and engine as the WebSocket (docs/api.md)."""
 
 import json
+import logging
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -14,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import api_limits, cancel, heartbeat, metrics, selectors, services
+from . import api_limits, metrics, selectors, services
+from .api_exchange import Exchange, worker_available
 from .errors import GenerationError
-from .listen import GenerationListener
 from .models import ApiKey
 from .openai_shapes import (
     CompletionShape,
@@ -29,6 +30,7 @@ from .openai_shapes import (
     usage_of,
 )
 
+log = logging.getLogger(__name__)
 NO_WORKER_RETRY_S = 5
 
 
@@ -84,68 +86,50 @@ async def completion(request, *, chat: bool):
     refused = unsupported(body, chat=chat)
     if refused is not None:
         return refused
-    stream = body.get("stream") is True
     limit_name = token_limit_name(body)
-    shape = CompletionShape(str(body.get("model")), chat=chat)
     if not await sync_to_async(worker_available)():
         message = "No inference worker is running; try again shortly."
         headers = {"Retry-After": str(NO_WORKER_RETRY_S)}
         return openai_error(503, message, "server_error", "no_worker_available", **headers)
-    generation_id = uuid.uuid4()
+    exchange = Exchange(key, uuid.uuid4())
     try:
-        await sync_to_async(api_limits.admit)(key, str(generation_id))
+        await exchange.admit()
     except api_limits.Limited as exc:
         retry = {"Retry-After": str(exc.retry_after_s)}
         return openai_error(429, exc.message, "requests", exc.code, **retry)
-    listener = await GenerationListener(generation_id).open()
-    streaming = False  # once the stream has the listener and the key's slot, it ends them
+    await exchange.listen()
     try:
-        try:
-            await sync_to_async(create_completion)(
-                body, chat=chat, limit_name=limit_name, generation_id=generation_id
-            )
-        except GenerationError as exc:
-            return project_error(exc.code, exc.message, prompt_param, limit_name)
-        # Wait for the first event before answering, so that a refusal before any token
-        # (an adapter that fails to load, a prompt over the context) gets its own status.
-        first = await until_cancelled(listener.next(), generation_id)
-        if first[0] == "error":
-            return project_error(first[1]["code"], first[1]["message"], prompt_param, limit_name)
-        if stream:
-            events = sse_events(shape, listener, key, generation_id, first, body)
-            response = StreamingHttpResponse(events, content_type="text/event-stream")
-            response["Cache-Control"] = "no-cache"
-            response["X-Accel-Buffering"] = "no"  # a proxy must not hold the chunks back
-            streaming = True
-            return response
-        kind, payload = first
-        while kind == "token":
-            kind, payload = await until_cancelled(listener.next(), generation_id)
-        if kind == "error":
-            return project_error(payload["code"], payload["message"], prompt_param, limit_name)
-        reason = finish_reason(payload["finish_reason"])
-        return JsonResponse(shape.response(payload["text"], reason, usage_of(payload)))
-    finally:
-        if not streaming:
-            await listener.close()
-            api_limits.release(key, str(generation_id))
-
-
-async def until_cancelled(waiting, generation_id):
-    """Await `waiting`; if the client goes away meanwhile, cancel the generation too."""
-    try:
-        return await waiting
-    except BaseException:
-        cancel.request_cancel(str(generation_id))
-        raise
-
-
-def worker_available() -> bool:
-    """Has an inference worker's heartbeat been seen lately (heartbeat.TTL_S)?"""
-    try:
-        return bool(heartbeat.live_workers())
-    except Exception:  # Redis down: nothing can be queued either
-        return False
+        await sync_to_async(create_completion)(
+            body, chat=chat, limit_name=limit_name, generation_id=exchange.generation_id
+        )
+    except GenerationError as exc:
+        return project_error(exc.code, exc.message, prompt_param, limit_name)
+    except Exception:  # the broker down, say: still OpenAI's shape, and the cause in the log
+        log.exception("could not start API generation %s", exchange.generation_id)
+        message = "The request could not be queued; the error was logged. Try again."
+        return openai_error(500, message, "server_error", "server_error")
+    exchange.created = True
+    # Wait for the first event before answering, so that a refusal before any token (an
+    # adapter that fails to load, a prompt over the context) gets its own status.
+    kind, payload = await exchange.next()
+    if kind == "error":
+        exchange.answered = True
+        return project_error(payload["code"], payload["message"], prompt_param, limit_name)
+    shape = CompletionShape(str(body.get("model")), chat=chat)
+    if body.get("stream") is True:
+        events = sse_events(shape, exchange, (kind, payload), body, prompt_param)
+        response = StreamingHttpResponse(events, content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # a proxy must not hold the chunks back
+        return response
+    while kind == "token":
+        kind, payload = await exchange.next()
+    exchange.answered = True
+    await exchange.end()
+    if kind == "error":
+        return project_error(payload["code"], payload["message"], prompt_param, limit_name)
+    reason = finish_reason(payload["finish_reason"])
+    return JsonResponse(shape.response(payload["text"], reason, usage_of(payload)))
 
 
 def json_body(request) -> dict | JsonResponse:
@@ -163,7 +147,7 @@ def json_body(request) -> dict | JsonResponse:
         )
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's limit
         return openai_error(
             400, "The body is not valid JSON.", "invalid_request_error", "invalid_json"
         )
@@ -177,7 +161,7 @@ def json_body(request) -> dict | JsonResponse:
 def unsupported(body: dict, *, chat: bool) -> JsonResponse | None:
     """What this server refuses rather than ignores: more than one choice, a batch of prompts,
     a `stream` or `raw` that is not a boolean."""
-    if body.get("n") not in (None, 1):
+    if body.get("n") is not None and (type(body["n"]) is not int or body["n"] != 1):
         return openai_error(
             400, "Only n=1 is supported.", "invalid_request_error", "invalid_value", "n"
         )
@@ -218,22 +202,22 @@ def project_error(code: str, message: str, prompt_param: str, limit_name: str) -
     return error_response(status, body)
 
 
-async def sse_events(shape: CompletionShape, listener, key, generation_id, first, body: dict):
+async def sse_events(shape: CompletionShape, exchange: Exchange, first, body, prompt_param):
     """The answer as server-sent events: chunks, the finish reason, usage if asked, [DONE]. A
     client that goes away cancels the generation, which frees its batch row."""
     include_usage = (body.get("stream_options") or {}).get("include_usage") is True
     usage_field = {"usage": None} if include_usage else {}
-    finished = False
     try:
         if shape.chat:  # OpenAI's first chat chunk names the role
             yield sse(shape.chunk("", first=True, **usage_field))
         kind, payload = first
         while kind == "token":
             yield sse(shape.chunk(payload["text"], **usage_field))
-            kind, payload = await listener.next()
-        finished = True
+            kind, payload = await exchange.next()
+        exchange.answered = True
         if kind == "error":
-            yield sse(error_body(payload["code"], payload["message"], prompt_param="")[1])
+            _, error = error_body(payload["code"], payload["message"], prompt_param=prompt_param)
+            yield sse(error)
             return
         reason = finish_reason(payload["finish_reason"])
         yield sse(shape.chunk("", reason=reason, **usage_field))
@@ -241,10 +225,7 @@ async def sse_events(shape: CompletionShape, listener, key, generation_id, first
             yield sse(shape.usage_chunk(usage_of(payload)))
         yield "data: [DONE]\n\n"
     finally:
-        if not finished:
-            cancel.request_cancel(str(generation_id))
-        await listener.close()
-        api_limits.release(key, str(generation_id))
+        await exchange.end()
 
 
 def sse(data: dict) -> str:

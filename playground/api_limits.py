@@ -59,7 +59,7 @@ class RedisCounter:
     def __init__(self, url: str):
         import redis
 
-        self.redis = redis.Redis.from_url(url)
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def count_request(self, key_id: int, window: int) -> int:
         name = f"loraland:api:rpm:{key_id}:{window}"

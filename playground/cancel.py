@@ -14,7 +14,7 @@ _local_flags: set[str] = set()
 def _redis():
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 
 
 def _key(generation_id: str) -> str:

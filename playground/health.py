@@ -18,7 +18,10 @@ STATES = {True: "ok", False: "failing", None: "not used"}
 def healthz(request):
     in_process = settings.LORALAND_IN_PROCESS  # no Redis to need: the web is the worker
     checks = {"database": database_ok(), "redis": None if in_process else heartbeat.redis_answers()}
-    workers = heartbeat.live_workers() if checks["redis"] is not False else []
+    try:
+        workers = heartbeat.live_workers() if checks["redis"] is not False else []
+    except Exception:  # Redis went away after its ping
+        checks["redis"], workers = False, []
     checks["inference_workers"] = bool(workers)
     healthy = all(ok is not False for ok in checks.values())
     body = {

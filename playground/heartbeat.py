@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 EVERY_S = 2.0
 TTL_S = 10  # five missed beats: the worker is gone
-INDEX = "loraland:workers"  # sorted set: worker id -> time of its last beat
+INDEX = "loraland:workers"  # sorted set: worker id -> time of its last beat (newest first)
 
 
 def worker_key(worker_id: str) -> str:
@@ -43,7 +43,7 @@ def beat(worker_id: str, state: dict) -> None:
     record = json.dumps({"id": worker_id, "at": now, **state})
     pipe = redis_client().pipeline()
     pipe.set(worker_key(worker_id), record, ex=TTL_S)
-    pipe.zadd(INDEX, {worker_id: now}).zremrangebyscore(INDEX, 0, now - TTL_S)
+    pipe.zadd(INDEX, {worker_id: now})
     pipe.execute()
 
 
@@ -53,14 +53,19 @@ def stop_beating(worker_id: str) -> None:
 
 
 def live_workers(queue: str | None = "inference") -> list[dict]:
-    """The workers whose last beat is under TTL_S old (of `queue`, or all), newest first."""
+    """The workers whose last beat has not expired (of `queue`, or all), newest first."""
     if settings.LORALAND_IN_PROCESS:  # the web process is the worker
         return [{"id": "in-process", "queue": "inference", "at": time.time()}]
+    # Alive is what Redis still holds: each beat's key expires on Redis's clock, so the
+    # machines' clocks need not agree. The index only lists where to look.
     client = redis_client()
-    ids = client.zrevrangebyscore(INDEX, "+inf", time.time() - TTL_S)
+    ids = [i.decode() for i in client.zrevrange(INDEX, 0, -1)]
     if not ids:
         return []
-    records = client.mget([worker_key(i.decode()) for i in ids])
+    records = client.mget([worker_key(i) for i in ids])
+    gone = [i for i, record in zip(ids, records, strict=True) if record is None]
+    if gone:
+        client.zrem(INDEX, *gone)
     workers = [json.loads(r) for r in records if r is not None]
     return [w for w in workers if queue is None or w.get("queue") == queue]
 

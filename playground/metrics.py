@@ -6,6 +6,7 @@ LORALAND_WORKER_METRICS_PORT. Without Redis the web is the worker and /metrics s
 Tokens per second is `rate(loraland_generated_tokens_total[1m])`, as Prometheus takes rates."""
 
 import logging
+import threading
 
 from django.conf import settings
 from django.db.models import Count
@@ -162,9 +163,21 @@ def metrics_view(request):
     return HttpResponse(text, content_type=CONTENT_TYPE_LATEST)
 
 
+_watched: set[int] = set()
+_watching = threading.Lock()  # the tasks' threads call it at once
+
+
+def watch_engine(engine) -> None:
+    """Report the engine's state in the worker's metrics (once per engine)."""
+    with _watching:
+        if id(engine) not in _watched:
+            _watched.add(id(engine))
+            WORKER.register(EngineCollector(engine))
+
+
 def serve_worker_metrics(engine, port: int) -> None:
     """An inference worker's metrics on `port` (0: not served), on a thread of its own."""
-    WORKER.register(EngineCollector(engine))
+    watch_engine(engine)
     if not port:
         return
     try:

@@ -17,6 +17,9 @@ CLIENT_ERRORS = {
     "MISSING_FIELDS": (400, "invalid_request_error", "invalid_value", "messages"),
     "UNKNOWN_FIELDS": (400, "invalid_request_error", "invalid_value", "messages"),
     "ADAPTER_NOT_FOUND": (404, "invalid_request_error", "model_not_found", "model"),
+    # the worker went away, or is shutting down: worth a retry, as a 503 says
+    "WORKER_LOST": (503, "server_error", "worker_lost", None),
+    "ENGINE_CLOSED": (503, "server_error", "worker_lost", None),
 }
 # OpenAI's own names for the project's parameters; the rest keep theirs (temperature, top_p...).
 TOKEN_LIMIT_NAMES = ("max_completion_tokens", "max_tokens")

@@ -111,7 +111,9 @@ def run_generation(generation_id: str, stream) -> None:
 def stream_generation(generation, publisher: Publisher) -> None:
     gid = str(generation.id)
     submitted = time.perf_counter()
-    handle = get_engine(engine_config).submit(engine_request(generation))
+    engine = get_engine(engine_config)
+    metrics.watch_engine(engine)  # once; in-process, the web's /metrics shows it so
+    handle = engine.submit(engine_request(generation))
     tokens = TokenSender(gid, publisher)
     watch = CancelWatcher(gid, handle)
 
@@ -206,13 +208,14 @@ def end_stream(
     """A stream's last frame (a result or an error), after the text still held back."""
     tokens.flush()
     gid = str(generation.id)
-    outcome = end.finish_reason if isinstance(end, GenerationResult) else end.code
-    metrics.observe_answer(generation.model_kind, outcome)
     if isinstance(end, GenerationResult):
         results.generation_finish(generation_id=gid, result=end)
         publisher.send("done", done_payload(gid, end))
     else:
         fail(publisher, gid, end.code, end.message, partial_text=tokens.text)
+    # counted once it is told: a failure above is counted as the WORKER_ERROR it becomes
+    outcome = end.finish_reason if isinstance(end, GenerationResult) else end.code
+    metrics.observe_answer(generation.model_kind, outcome)
 
 
 @contextmanager

@@ -97,7 +97,10 @@ def completion_create(
         prompt_text = render_prompt(
             target.task.prompt_template, inputs, target.task.optional_fields
         )
-    check_prompt_length(prompt_text)
+    if conversation is not None and target.task is None:  # the whole conversation is read
+        check_prompt_length("\n".join(m["content"] for m in conversation))
+    else:
+        check_prompt_length(prompt_text)
     return store_generation(
         task=target.task,
         model_kind=target.model_kind,

@@ -258,9 +258,15 @@ class Engine:
             prompt = "\n".join(turn["content"] for turn in messages) + "\n"
         elif messages or (chat and has_template):
             turns = list(messages) or [{"role": "user", "content": prompt}]
-            text = self.tokenizer.apply_chat_template(
-                turns, tokenize=False, add_generation_prompt=True
-            )
+            try:
+                text = self.tokenizer.apply_chat_template(
+                    turns, tokenize=False, add_generation_prompt=True
+                )
+            except Exception as exc:  # e.g. roles that do not alternate, as some templates ask
+                raise GenerationError(
+                    "INVALID_MESSAGES",
+                    f"The base model's chat template refused the messages: {exc}",
+                ) from None
             return self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return self.tokenizer(prompt)["input_ids"]
 
