@@ -78,6 +78,8 @@ STATIC_ROOT = VAR_DIR / "static"
 # Serve straight from static/ so that `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files served at the site's root: /favicon.ico, for browsers that never read the SVG icon.
+WHITENOISE_ROOT = BASE_DIR / "public"
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 

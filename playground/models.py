@@ -24,6 +24,17 @@ class Task(models.Model):
         default=list, blank=True, help_text="fields a prompt may leave blank"
     )
     output_format = models.TextField(blank=True, help_text="what an answer looks like")
+
+    class AnswerFormat(models.TextChoices):
+        TEXT = "text", "plain text, its spaces and line breaks kept"
+        CODE = "code", "code, in a monospace block"
+        MARKDOWN = "markdown", "Markdown, rendered"
+
+    # How pages show an answer: as the model wrote it, unless the task's output is Markdown
+    # (rendering would eat the characters a metric reads, e.g. GSM8K's "#### 4").
+    answer_format = models.CharField(
+        max_length=16, choices=AnswerFormat.choices, default=AnswerFormat.TEXT
+    )
     examples = models.JSONField(default=list, help_text='[{"inputs": {...}, "expected": "..."}]')
     paper_base = models.FloatField(null=True, blank=True)
     paper_finetuned = models.FloatField(null=True, blank=True)

@@ -58,18 +58,20 @@ def is_configured() -> bool:
 
 
 def reference_config() -> ReferenceConfig:
-    """The configured reference model; REFERENCE_NOT_CONFIGURED, saying what to set, if none."""
+    """The configured reference model; REFERENCE_NOT_CONFIGURED if none (a visitor reads it:
+    how to set one up is the operator's, in the README and HOW_TO_CONFIGURE)."""
     url = settings.LORALAND_REFERENCE_URL.strip()
     if not url:
         raise GenerationError(
-            "REFERENCE_NOT_CONFIGURED", f"No reference model is configured: {HOW_TO_CONFIGURE}."
+            "REFERENCE_NOT_CONFIGURED",
+            "This site has no reference model; the fine-tuned and base models answer.",
         )
     if not url.startswith(("http://", "https://")):
         log.warning("LORALAND_REFERENCE_URL is not an http(s) address: %r", url)
         raise GenerationError(
             "REFERENCE_NOT_CONFIGURED",
-            "LORALAND_REFERENCE_URL must be an http(s) address such as "
-            "https://api.openai.com/v1; the site's operator must fix it.",
+            "The reference model is not set up right on this site; the fine-tuned and base "
+            "models answer.",
         )
     return ReferenceConfig(
         url=url.rstrip("/"),

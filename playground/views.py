@@ -51,11 +51,15 @@ def task_detail(request, slug: str):
         **prompt_form_data(task),
         "history": selectors.conversation_for(task=task, session_key=request.session.session_key),
     }
-    return render(
-        request,
-        "playground/task.html",
-        {"task": task, "page_data": page_data, "evaluation": task_evaluation(task)},
-    )
+    live = reference.is_configured()
+    context = {
+        "task": task,
+        "page_data": page_data,
+        "evaluation": task_evaluation(task),
+        "reference_configured": live,
+        "reference_model": services.model_name("reference") if live else "",
+    }
+    return render(request, "playground/task.html", context)
 
 
 def prompt_form_data(task) -> dict:
@@ -67,6 +71,7 @@ def prompt_form_data(task) -> dict:
             "fields": task.fields,
             "optional_fields": task.optional_fields,
             "template": task.prompt_template,
+            "answer_format": task.answer_format,
             # An example's meta (e.g. magicoder's hidden tests) is for scoring, on the server.
             "examples": [{k: v for k, v in e.items() if k != "meta"} for e in task.examples],
         },
@@ -151,8 +156,10 @@ def compare(request, slug: str):
     panes = [
         {"model": "finetuned", "label": "Fine-tuned adapter", "detail": adapter_label(task)},
         {"model": "base", "label": "Base model", "detail": services.model_name("base")},
-        {"model": "reference", "label": "Reference", "detail": page_data["reference"]["model"]},
     ]
+    if page_data["reference"]["shown"]:  # live, or kept answers to show: else no such pane
+        detail = page_data["reference"]["model"] or "kept answers"
+        panes.append({"model": "reference", "label": "Reference", "detail": detail})
     return render(
         request,
         "playground/compare.html",
@@ -166,17 +173,17 @@ def adapter_label(task) -> str:
 
 
 def reference_pane_data(task) -> dict:
-    """Live when configured; otherwise how to configure one and each example's kept answer."""
+    """Live when configured; otherwise each example's kept answer, if any. How to configure one
+    is for the operator (README, docs/reference-model.md), never shown to a visitor."""
     if reference.is_configured():
-        return {"configured": True, "model": services.model_name("reference")}
+        return {"configured": True, "model": services.model_name("reference"), "shown": True}
     stored = [
         selectors.stored_reference_for(
             task=task, prompt=render_prompt(task.prompt_template, e["inputs"], task.optional_fields)
         )
         for e in task.examples
     ]
-    how_to = f"No reference model is configured: {reference.HOW_TO_CONFIGURE}."
-    return {"configured": False, "model": "not configured", "how_to": how_to, "stored": stored}
+    return {"configured": False, "model": "", "stored": stored, "shown": any(stored)}
 
 
 @require_POST

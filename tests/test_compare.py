@@ -60,7 +60,8 @@ def visitor(client, catalog):
     return client, client.session.session_key
 
 
-def test_the_compare_page_has_the_form_three_panes_and_a_run_button(client, catalog):
+def test_the_compare_page_has_the_form_three_panes_and_a_run_button(client, catalog, settings):
+    settings.LORALAND_REFERENCE_URL = "http://127.0.0.1:9/v1"  # a reference: its pane too
     response = client.get("/compare/gsm8k/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -80,7 +81,7 @@ def test_each_task_page_links_to_its_compare_page(client, catalog):
     assert 'href="/compare/webnlg/"' in html and 'data-testid="compare-link"' in html
 
 
-def test_without_a_reference_model_its_pane_says_how_to_set_one_and_offers_kept_answers(
+def test_without_a_reference_model_its_pane_offers_kept_answers_and_no_operator_talk(
     client, catalog
 ):
     task = Task.objects.get(slug="glue_sst2")
@@ -98,9 +99,11 @@ def test_without_a_reference_model_its_pane_says_how_to_set_one_and_offers_kept_
         prompt=prompts[2],
         outputs={"reference": {"text": " 0", "model": "gpt-4-turbo"}},
     )
-    reference = page_data(client.get("/compare/glue_sst2/"))["reference"]
-    assert reference["configured"] is False
-    assert "LORALAND_REFERENCE_URL" in reference["how_to"]
+    response = client.get("/compare/glue_sst2/")
+    reference = page_data(response)["reference"]
+    assert reference["configured"] is False and reference["shown"] is True
+    assert "LORALAND_" not in response.content.decode() and "how_to" not in reference
+    assert 'data-testid="pane-reference"' in response.content.decode()
     assert reference["stored"][0] is None
     assert reference["stored"][1] == {"text": " 1", "model": "gpt-4", "source": "import"}
     assert reference["stored"][2] == {"text": " 0", "model": "gpt-4-turbo", "source": "gallery"}
@@ -110,7 +113,18 @@ def test_a_configured_reference_streams_live(client, catalog, settings):
     settings.LORALAND_REFERENCE_URL = "http://127.0.0.1:9/v1"
     settings.LORALAND_REFERENCE_MODEL = "gpt-4o"
     reference = page_data(client.get("/compare/glue_sst2/"))["reference"]
-    assert reference == {"configured": True, "model": "gpt-4o"}
+    assert reference == {"configured": True, "model": "gpt-4o", "shown": True}
+    task_page = client.get("/tasks/glue_sst2/").content.decode()
+    assert "Compare with the base model and gpt-4o" in task_page
+
+
+def test_with_no_reference_model_and_none_kept_the_page_has_no_reference_pane(client, catalog):
+    html = client.get("/compare/glue_sst2/").content.decode()
+    assert 'data-testid="pane-reference"' not in html and "panes-2" in html
+    assert "fine-tuned and base" in html and "GPT-4" not in html
+    task_page = client.get("/tasks/glue_sst2/").content.decode()
+    link = re.search(r'data-testid="compare-link">([^<]+)<', task_page).group(1)
+    assert link == "Compare with the base model →"
 
 
 def test_scores_come_from_the_server_under_the_tasks_metric(visitor):

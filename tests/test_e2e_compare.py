@@ -289,7 +289,7 @@ def test_the_scores_of_an_earlier_run_never_land_on_a_new_one(compare_stack, bro
         pane(page, model, "pane-score").wait_for()
 
 
-def test_without_a_reference_model_its_pane_says_how_and_shows_a_kept_answer(
+def test_without_a_reference_model_its_pane_shows_a_kept_answer_and_no_operator_talk(
     compare_stack,
     site_without_reference,
     browser,  # noqa: F811
@@ -307,12 +307,13 @@ def test_without_a_reference_model_its_pane_says_how_and_shows_a_kept_answer(
     )
     page = open_compare(browser, site_without_reference, example=3)  # nothing kept for it
     note = pane(page, "reference", "pane-note")
-    assert "LORALAND_REFERENCE_URL" in note.inner_text()
+    assert note.inner_text() == "No reference answer is kept for this input."
     assert pane(page, "reference").get_attribute("data-status") == "unconfigured"
+    assert "LORALAND_" not in page.content() and "manage.py" not in page.content()
 
     page.get_by_test_id("example-chip").nth(1).click()
     assert pane(page, "reference", "pane-output").inner_text().strip() == "Kept answer."
-    assert "gpt-4-0613" in note.inner_text() and "LORALAND_REFERENCE_URL" in note.inner_text()
+    assert note.inner_text() == "A kept answer of gpt-4-0613."
     run(page)
     for model in ("finetuned", "base"):
         assert pane(page, model).get_attribute("data-status") == "done"

@@ -226,10 +226,11 @@ def test_the_chart_geometry_puts_bars_on_the_baseline_at_their_height():
     assert [line["y"] for line in chart["gridlines"]][0] == chart["baseline"]
 
 
-def test_without_a_run_the_leaderboard_explains_how_to_make_one(client, catalog):
+def test_without_a_run_the_leaderboard_shows_the_report_s_scores_and_says_so(client, catalog):
     html = client.get("/leaderboard/").content.decode()
     empty = re.search(r'data-testid="leaderboard-empty".*?</div>', html, re.S)
-    assert empty and "python manage.py evaluate" in empty.group(0)
+    assert empty and "report's published scores" in empty.group(0)
+    assert "manage.py" not in html  # the operator's how-to is in the README
     assert html.count('data-testid="leaderboard-row"') == 25
     sst2 = cells(row_html(html, "glue_sst2"))
     assert sst2["ours-finetuned"] == "—"
@@ -288,6 +289,6 @@ def test_a_task_page_without_evaluation_says_so_in_one_line(client, catalog):
     html = client.get("/tasks/glue_sst2/").content.decode()
     section = re.search(r'<section class="task-evaluation".*?</section>', html, re.S).group(0)
     assert 'data-testid="task-evaluation-empty"' in section
-    assert "python manage.py evaluate" in section
+    assert "the scores above are the report" in section and "manage.py" not in section
     assert 'data-testid="evaluation-example"' not in section
     assert 'data-testid="task-evaluation-scores"' not in section

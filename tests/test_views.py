@@ -59,3 +59,35 @@ def test_the_conversation_comes_back_for_the_same_session_only(client, catalog, 
     assert "<script>alert(1)</script>" not in response.content.decode()
     other = type(client)()
     assert page_data(other.get("/tasks/glue_sst2/"))["history"] == []
+
+
+VISITOR_PAGES = ["/", "/tasks/glue_stsb/", "/tasks/magicoder/", "/compare/glue_sst2/",
+                 "/leaderboard/", "/gallery/"]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", VISITOR_PAGES)
+def test_no_page_shows_a_visitor_settings_commands_or_file_paths(client, catalog, url):
+    from django.conf import settings
+
+    html = client.get(url).content.decode()
+    assert "LORALAND_" not in html and "manage.py" not in html
+    assert str(settings.BASE_DIR) not in html and "var/" not in html
+
+
+def test_metric_names_read_as_words_and_report_scores_say_whose(client, catalog):
+    stsb = client.get("/tasks/glue_stsb/").content.decode()
+    assert "1 − MAE/5" in stsb and "one_minus_mae_over_5" not in stsb
+    catalog_html = client.get("/").content.decode()
+    assert "ROUGE-L" in catalog_html and catalog_html.count("report: fine-tuned") == 25
+
+
+def test_code_tasks_answer_in_a_code_block_and_the_others_as_plain_text(client, catalog):
+    assert page_data(client.get("/tasks/magicoder/"))["task"]["answer_format"] == "code"
+    assert page_data(client.get("/tasks/wikisql/"))["task"]["answer_format"] == "code"
+    assert page_data(client.get("/tasks/gsm8k/"))["task"]["answer_format"] == "text"
+
+
+def test_favicon_ico_answers_for_browsers_that_ask_for_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -108,7 +108,7 @@ def adapter_for(task: Task, model_kind: str) -> str | None:
             )
         return adapter.name
     if model_kind == Generation.ModelKind.REFERENCE:
-        reference.reference_config()  # fail now, saying how to configure one, if there is none
+        reference.reference_config()  # fail now if there is none
         return None
     raise GenerationError("INVALID_MODEL", "model must be finetuned, base or reference.")
 

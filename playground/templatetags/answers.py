@@ -1,4 +1,4 @@
-"""How a saved answer was sampled, in a few words for the gallery."""
+"""How answers read to a person: how one was sampled, and a metric's name."""
 
 from django import template
 
@@ -20,3 +20,18 @@ def sampling(params: dict | None) -> str:
     if params.get("max_new_tokens"):
         parts.append(f"up to {params['max_new_tokens']} tokens")
     return " · ".join(parts)
+
+
+# The metrics' names as a person reads them; the code's own name stays in a tooltip.
+METRIC_LABELS = {
+    "accuracy": "accuracy",
+    "rouge": "ROUGE-L",
+    "one_minus_mae_over_5": "1 − MAE/5",
+    "humaneval": "HumanEval pass@1",
+    "exact_match": "exact match",
+}
+
+
+@register.filter
+def metric_label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, str(metric).replace("_", " "))

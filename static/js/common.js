@@ -56,7 +56,10 @@
   function formatStats({ ttft_ms, tokens_per_s, prompt_tokens, completion_tokens, finish_reason }) {
     const parts = [];
     if (ttft_ms != null) parts.push("TTFT " + Math.round(ttft_ms) + " ms");
-    if (tokens_per_s != null) parts.push(Number(tokens_per_s).toFixed(1) + " tokens/s");
+    // A rate needs two tokens at least: one token's "rate" is only its time to first token.
+    if (tokens_per_s != null && completion_tokens >= 2) {
+      parts.push(Number(tokens_per_s).toFixed(1) + " tokens/s");
+    }
     if (prompt_tokens != null) {
       parts.push(prompt_tokens + " prompt + " + (completion_tokens ?? "?") + " completion tokens");
     } else if (completion_tokens != null) {
@@ -66,7 +69,15 @@
     return parts.join(" · ");
   }
 
+  /** What a finished answer with no text says instead. */
+  function emptyAnswerText(status) {
+    return status === "cancelled"
+      ? "Stopped before the model wrote any text."
+      : "The model ended its answer at once, with no text.";
+  }
+
   window.Lora = Object.freeze({
     byTestId, readPageData, el, humanizeFieldName, randomId, truncate, formatStats,
+    emptyAnswerText,
   });
 })();

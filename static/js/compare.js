@@ -8,12 +8,14 @@
 // form: changing the input (outside a run) clears them, so Save saves what is shown.
 //
 // Security, as in task.js: text goes into the DOM through textContent; model
-// output only through LoraRender.renderInto (marked + DOMPurify).
+// output only through LoraRender.renderAnswer (as written, or DOMPurify'd Markdown).
 "use strict";
 
 (function () {
-  const { byTestId, el, randomId, readPageData, formatStats } = window.Lora;
-  const MODELS = ["finetuned", "base", "reference"];
+  const { byTestId, el, randomId, readPageData, formatStats, emptyAnswerText } = window.Lora;
+  // The panes the page has: no reference pane on a site with no reference model and no
+  // answer of one kept for this task.
+  const MODELS = ["finetuned", "base", "reference"].filter((model) => byTestId("pane-" + model));
   const LIVE = ["queued", "running"];
 
   const pageData = readPageData();
@@ -98,11 +100,14 @@
   // full text to parse correctly, and answers are a few hundred tokens at most.
   function renderOutput(pane) {
     const finished = pane.status === "done" || pane.status === "cancelled";
-    pane.output.classList.toggle("is-empty", pane.rawText === "" && finished);
+    const empty = pane.rawText === "" && finished;
+    pane.output.classList.toggle("is-empty", empty);
     if (pane.rawText === "" && LIVE.includes(pane.status)) {
       pane.output.replaceChildren(el("span", "placeholder", "…"));
+    } else if (empty) {
+      pane.output.replaceChildren(el("span", "empty-answer", emptyAnswerText(pane.status)));
     } else {
-      window.LoraRender.renderInto(pane.output, pane.rawText);
+      window.LoraRender.renderAnswer(pane.output, pane.rawText, task.answer_format);
     }
   }
 
@@ -134,22 +139,21 @@
     afterPaneEnded();
   }
 
-  // With no reference model configured, its pane says how to configure one and
-  // shows the answer kept for the chosen example (imported, or from the gallery).
+  // With no live reference model, its pane (there when answers of one are kept
+  // for this task) shows the answer kept for the chosen example, if any.
   function showReferenceFallback(exampleIndex) {
-    if (referenceInfo.configured) return;
+    if (referenceInfo.configured || !panes.reference) return;
     const pane = panes.reference;
     resetPane(pane);
     const stored = exampleIndex == null ? null : (referenceInfo.stored || [])[exampleIndex];
     if (stored) {
       setStatus(pane, "stored");
-      setNote(pane, "Stored answer of " + (stored.model || "the reference model") + " (" +
-        stored.source + "). " + referenceInfo.how_to);
+      setNote(pane, "A kept answer of " + (stored.model || "the reference model") + ".");
       pane.rawText = stored.text;
       renderOutput(pane);
     } else {
       setStatus(pane, "unconfigured");
-      setNote(pane, referenceInfo.how_to);
+      setNote(pane, "No reference answer is kept for this input.");
     }
   }
 
@@ -160,7 +164,7 @@
   }
 
   function liveModels() {
-    return referenceInfo.configured ? MODELS : ["finetuned", "base"];
+    return MODELS.filter((model) => model !== "reference" || referenceInfo.configured);
   }
 
   function onRun(event) {

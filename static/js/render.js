@@ -1,6 +1,13 @@
-// Safe rendering of untrusted model output as Markdown.
+// Model output shown as the model wrote it, and safely.
 //
-// Model output is attacker-controllable (a prompt can ask the model to emit
+// renderAnswer(element, text, format) is the one way answers reach the page:
+//   * "text" (most tasks): plain text, spaces and line breaks kept (CSS pre-wrap);
+//   * "code" (Python, SQL): a monospace <pre><code> block, indentation kept;
+//   * "markdown": only for a task whose output is Markdown, rendered as below.
+// Text and code go in through textContent, so nothing in them is ever markup,
+// and nothing a task's metric reads (GSM8K's "#### 4") is turned into a heading.
+//
+// Markdown: model output is attacker-controllable (a prompt can ask the model to emit
 // anything), so it is treated like user-generated HTML from a stranger:
 //
 //   1. marked turns Markdown into HTML.  Raw HTML inside the answer is NOT
@@ -17,7 +24,7 @@
 // the visitor's browser fetch an arbitrary URL (tracking, and the page must not
 // touch the network beyond its own server).  Markdown images become links.
 //
-// Exposes window.LoraRender = { toSafeHtml(text), renderInto(element, text) }.
+// Exposes window.LoraRender = { renderAnswer, toSafeHtml, renderInto, escapeHtml }.
 "use strict";
 
 (function () {
@@ -83,5 +90,23 @@
     element.innerHTML = toSafeHtml(text);
   }
 
-  window.LoraRender = Object.freeze({ toSafeHtml, renderInto, escapeHtml });
+  /** Show an answer in `element` as its task's format says (see the top). */
+  function renderAnswer(element, text, format) {
+    const answer = String(text == null ? "" : text);
+    element.classList.remove("answer-text", "answer-code", "answer-markdown");
+    element.classList.add("answer-" + (format === "code" || format === "markdown" ? format : "text"));
+    if (format === "markdown") {
+      renderInto(element, answer);
+    } else if (format === "code") {
+      const code = document.createElement("code");
+      code.textContent = answer;
+      const pre = document.createElement("pre");
+      pre.append(code);
+      element.replaceChildren(pre);
+    } else {
+      element.textContent = answer;
+    }
+  }
+
+  window.LoraRender = Object.freeze({ renderAnswer, toSafeHtml, renderInto, escapeHtml });
 })();

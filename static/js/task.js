@@ -8,12 +8,13 @@
 // Security rules for this file:
 //   * user inputs, prompts, stats and error messages go into the DOM through
 //     textContent only;
-//   * model output goes through LoraRender.renderInto (marked + DOMPurify),
-//     never straight into innerHTML.
+//   * model output goes through LoraRender.renderAnswer (as written: textContent;
+//     Markdown only for a Markdown task, through DOMPurify), never into innerHTML.
 "use strict";
 
 (function () {
-  const { byTestId, el, humanizeFieldName, randomId, readPageData, formatStats } = window.Lora;
+  const { byTestId, el, humanizeFieldName, randomId, readPageData, formatStats, emptyAnswerText } =
+    window.Lora;
   const MODEL_LABELS = { finetuned: "Fine-tuned adapter", base: "Base model" };
 
   const pageData = readPageData();
@@ -84,7 +85,8 @@
     head.append(el("span", null, "Model"), modelBadge, indicator, statusBadge);
     const note = el("p", "turn-note");
     note.hidden = true;
-    const output = el("div", "answer markdown");
+    const output = el("div", "answer");
+    output.setAttribute("aria-live", "polite"); // a screen reader hears the answer arrive
     const errorBox = el("div", "turn-error");
     errorBox.dataset.testid = "turn-error";
     errorBox.setAttribute("role", "alert");
@@ -153,14 +155,17 @@
   // full text to parse correctly, and answers are at most a few hundred tokens.
   function renderTurnOutput(turn) {
     const waiting = turn.status === "queued" || turn.status === "running";
-    // "(empty answer)" only makes sense for an answer that finished normally.
+    // An empty answer is explained only once it has finished normally.
     const finished = turn.status === "done" || turn.status === "cancelled";
-    turn.output.classList.toggle("is-empty", turn.rawText === "" && finished);
+    const empty = turn.rawText === "" && finished;
+    turn.output.classList.toggle("is-empty", empty);
     if (turn.rawText === "" && waiting) {
       turn.output.replaceChildren(el("span", "placeholder", "…"));
-      return;
+    } else if (empty) {
+      turn.output.replaceChildren(el("span", "empty-answer", emptyAnswerText(turn.status)));
+    } else {
+      window.LoraRender.renderAnswer(turn.output, turn.rawText, task.answer_format);
     }
-    window.LoraRender.renderInto(turn.output, turn.rawText);
   }
 
   function showStats(turn, info) {

@@ -42,6 +42,8 @@ def task_row(info) -> dict:
         "fields": list(fmt.fields),
         "optional_fields": list(fmt.optional),
         "output_format": report_tasks()[info.slug]["output_format_note"],
+        # Python and SQL keep their indentation in a monospace block; no task answers Markdown
+        "answer_format": "code" if info.category == "Coding" else "text",
         "examples": [example(r) for r in test[:N_EXAMPLES]],
         "paper_base": info.paper_base,
         "paper_finetuned": info.paper_finetuned,
