@@ -198,7 +198,7 @@ def test_a_reference_error_shows_in_its_pane_only(compare_stack, browser, refere
     for model in ("finetuned", "base"):
         assert pane(page, model).get_attribute("data-status") == "done"
         assert pane(page, model, "pane-error").is_hidden()
-        assert "tokens/s" in pane(page, model, "pane-stats").inner_text()
+        assert "finish: " in pane(page, model, "pane-stats").inner_text()
     assert page.get_by_test_id("error-banner").is_hidden()
 
 
@@ -355,3 +355,49 @@ def stored_outputs(stack, comparison_id: str) -> dict:
             "select outputs from playground_comparison where id = ?", (int(comparison_id),)
         ).fetchone()
     return json.loads(raw)
+
+
+# What markdown rendering used to eat: GSM8K's final-answer marker (a heading in Markdown) and
+# a Python body's indentation.
+AS_WRITTEN = "Two apples and two more:\n2 + 2 = 4\n    def add(a, b):\n        return a + b\n#### 4"
+
+
+def test_answers_are_shown_as_the_model_wrote_them_live_and_kept(
+    compare_stack,
+    site_without_reference,
+    browser,  # noqa: F811
+    reference_api,
+):
+    reference_api.answer = AS_WRITTEN
+    reference_api.chunk_delay_s = 0
+    try:
+        page = open_compare(browser, compare_stack.url, example=2)
+        run(page)
+    finally:
+        reference_api.answer, reference_api.chunk_delay_s = " ".join(REFERENCE_WORDS), DELTA_S
+    live = pane(page, "reference", "pane-output")
+    assert live.inner_text() == AS_WRITTEN  # every space, line break and "####" kept
+    assert live.get_attribute("aria-live") == "polite"
+    assert live.locator("h1, h2, h3, h4, strong").count() == 0
+    page.get_by_test_id("save-button").click()
+    page.get_by_test_id("save-status").filter(has_text="Saved").wait_for()
+
+    # Kept: the same answer, stored, is shown by the site without a reference model.
+    kept = open_compare(browser, site_without_reference, example=2)
+    assert pane(kept, "reference", "pane-output").inner_text() == AS_WRITTEN
+    gallery = browser.new_page()
+    gallery.goto(compare_stack.url + "/gallery/?task=e2e_nlg")
+    stored = gallery.get_by_test_id("entry-output-reference").first.locator("pre")
+    assert stored.inner_text() == AS_WRITTEN
+
+
+def test_an_empty_answer_is_explained_and_has_no_rate(compare_stack, browser, reference_api):  # noqa: F811
+    reference_api.answer = ""
+    try:
+        page = open_compare(browser, compare_stack.url)
+        run(page)
+    finally:
+        reference_api.answer = " ".join(REFERENCE_WORDS)
+    output = pane(page, "reference", "pane-output")
+    assert output.inner_text() == "The model ended its answer at once, with no text."
+    assert "tokens/s" not in pane(page, "reference", "pane-stats").inner_text()
