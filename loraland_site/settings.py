@@ -1,9 +1,13 @@
 """Django settings. The only module that reads the environment (see .env.example)."""
 
 import os
+import warnings
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from .secret_key import local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -12,8 +16,21 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():  # optional; real environment variables win
     environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# "development" (the default: `make run` on a laptop) or "production": the stricter rules
+# below, and a SECRET_KEY that must come from the environment.
+LORALAND_ENV = env.str("LORALAND_ENV", default="development")
+if LORALAND_ENV not in ("development", "production"):
+    raise ImproperlyConfigured("LORALAND_ENV must be development or production.")
+PRODUCTION = LORALAND_ENV == "production"
+# Off unless asked for (`DEBUG=true make run`): visitors get the site's own 404 and 500 pages.
+DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG=true is refused in production (LORALAND_ENV=production).")
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    "" if PRODUCTION else local_secret_key(VAR_DIR / "secret_key")
+)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("Production needs SECRET_KEY in the environment.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -78,10 +95,16 @@ STATIC_ROOT = VAR_DIR / "static"
 # Serve straight from static/ so that `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# STATIC_ROOT exists only where collectstatic ran (an image); elsewhere the finders serve.
+warnings.filterwarnings("ignore", message="No directory at: .*static")  # WhiteNoise's
 # Files served at the site's root: /favicon.ico, for browsers that never read the SVG icon.
 WHITENOISE_ROOT = BASE_DIR / "public"
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+if PRODUCTION:  # served over HTTPS, by a proxy that says so (`manage.py check --deploy`)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24
 
 # --- Redis, Celery and Channels -------------------------------------------------------------
 # With no REDIS_URL the site runs "in-process": the same Celery task code on a thread of the

@@ -1,5 +1,5 @@
-"""Draw public/favicon.ico (served at /favicon.ico) from the shapes of static/img/favicon.svg (for browsers that ask
-for /favicon.ico and never read the page's SVG icon): python scripts/make_favicon.py"""
+"""Draw public/favicon.ico, served at /favicon.ico for browsers that never read the page's SVG
+icon, from the shapes of static/img/favicon.svg: python scripts/make_favicon.py"""
 
 from pathlib import Path
 

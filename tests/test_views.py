@@ -91,3 +91,23 @@ def test_favicon_ico_answers_for_browsers_that_ask_for_it(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200
     assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_an_unknown_address_gets_the_site_s_own_404_page(client, catalog):
+    response = client.get("/no/such/page/")
+    html = response.content.decode()
+    assert response.status_code == 404 and 'data-testid="not-found"' in html
+    assert 'class="topnav"' in html  # the site's frame, with its way back
+    unknown_task = client.get("/tasks/no_such_task/")
+    assert (
+        unknown_task.status_code == 404
+        and 'data-testid="not-found"' in unknown_task.content.decode()
+    )
+
+
+def test_a_server_error_gets_the_site_s_own_500_page():
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500 and b'data-testid="server-error"' in response.content
