@@ -1,5 +1,7 @@
 """The admin: adapter upload and versions, tasks, generations, the gallery's curation."""
 
+from pathlib import PurePath
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -100,7 +102,12 @@ class AdapterAdmin(admin.ModelAdmin):
 
     @admin.display(description="base", ordering="base_model")
     def base(self, adapter: Adapter) -> str:
-        return adapter.base_model or "-"
+        """The base's name; a local directory's full path (long, and the server's own
+        layout) only in the tooltip."""
+        if not adapter.base_model:
+            return "-"
+        short = PurePath(adapter.base_model).name or adapter.base_model
+        return format_html('<span title="{}">{}</span>', adapter.base_model, short)
 
     @admin.display(ordering="size_bytes")
     def size(self, adapter: Adapter) -> str:

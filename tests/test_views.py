@@ -111,3 +111,18 @@ def test_a_server_error_gets_the_site_s_own_500_page():
 
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500 and b'data-testid="server-error"' in response.content
+
+
+def test_the_admin_s_adapter_list_names_bases_without_the_server_s_paths(admin_client, catalog):
+    from playground.models import Adapter, Task
+
+    Adapter.objects.create(
+        task=Task.objects.get(slug="gsm8k"),
+        name="maths/2",
+        family="maths",
+        version=2,
+        base_model="/srv/models/deep/folders/SmolLM2-135M-Instruct",
+    )
+    listed = admin_client.get("/admin/playground/adapter/").content.decode()
+    assert ">SmolLM2-135M-Instruct</span>" in listed and "maths/2" in listed
+    assert ">/srv/models" not in listed  # the full path only as a tooltip
