@@ -1,4 +1,5 @@
-"""The /ws/generate/ WebSocket: parse and check a message, call a service, relay events.
+"""The /ws/generate/ WebSocket: parse and check a message, call a service, relay events;
+reattach a reloaded page to a generation still running (replay what was sent, then relay).
 
 Protocol: docs/streaming.md. Any bad message gets an `error` frame and the
 socket stays open for the next one.
@@ -12,8 +13,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import services
+from . import replay, selectors, services
 from .errors import GenerationError
+from .models import Generation
 from .publish import group_name, register_web_loop
 
 MAX_MESSAGE_CHARS = 64_000  # a huge frame is refused before it is parsed
@@ -23,6 +25,7 @@ GENERATE_KEYS = {"type", "task", "model", "inputs", "prompt", "params", "client_
 class GenerateConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.groups_joined: set[str] = set()
+        self.replayed: dict[str, int] = {}  # generation id -> the last `seq` replayed
         if settings.LORALAND_IN_PROCESS:
             register_web_loop(asyncio.get_running_loop())
         await self.accept()
@@ -36,6 +39,8 @@ class GenerateConsumer(AsyncWebsocketConsumer):
             message = parse_message(text_data)
             if message["type"] == "generate":
                 await self.start_generation(message)
+            elif message["type"] == "attach":
+                await self.attach(message)
             else:
                 await self.cancel_generation(message)
         except GenerationError as exc:
@@ -70,6 +75,43 @@ class GenerateConsumer(AsyncWebsocketConsumer):
             }
         )
 
+    async def attach(self, message: dict):
+        """Replay a generation of this browser session from its first event, then relay the
+        rest as they come. Frames carry `seq`: a live event already replayed is dropped
+        (events wait in this consumer's channel while the replay runs)."""
+        generation_id = message.get("generation_id")
+        if not is_uuid(generation_id):
+            raise GenerationError("INVALID_MESSAGE", "attach needs a generation_id.")
+        generation_id = str(uuid.UUID(str(generation_id)))
+        session_key = await self.session_key()
+        generation = await database_sync_to_async(selectors.session_generation)(
+            generation_id=generation_id, session_key=session_key
+        )
+        if generation is None:
+            raise GenerationError("UNKNOWN_GENERATION", "No such generation in this session.")
+        group = group_name(generation_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+        kept = await database_sync_to_async(replay.events)(generation_id)
+        await self.send_json(
+            {
+                "type": "started",
+                "generation_id": generation_id,
+                "attached": True,
+                "model": generation.model_kind,
+            }  # fmt: skip
+        )
+        for event_type, payload in kept:
+            self.replayed[generation_id] = payload.get("seq", 0)
+            await self.send_json({"type": event_type, **payload})
+            if event_type in ("done", "error"):
+                await self.leave(group)
+                return
+        if generation.status not in (Generation.Status.QUEUED, Generation.Status.RUNNING):
+            # ended, and its events expired: the stored row says how
+            await self.leave(group)
+            await self.send_json(ended_frame(generation))
+
     async def cancel_generation(self, message: dict):
         generation_id = message.get("generation_id")
         if not is_uuid(generation_id):
@@ -88,15 +130,22 @@ class GenerateConsumer(AsyncWebsocketConsumer):
 
     # --- events from the worker, via the channel layer ------------------------------------
     async def generation_token(self, event):
-        await self.send_json({"type": "token", **event["payload"]})
+        if not self.already_replayed(event["payload"]):
+            await self.send_json({"type": "token", **event["payload"]})
 
     async def generation_done(self, event):
-        await self.send_json({"type": "done", **event["payload"]})
+        if not self.already_replayed(event["payload"]):
+            await self.send_json({"type": "done", **event["payload"]})
         await self.leave(group_name(event["payload"]["generation_id"]))
 
     async def generation_error(self, event):
-        await self.send_json({"type": "error", **event["payload"]})
+        if not self.already_replayed(event["payload"]):
+            await self.send_json({"type": "error", **event["payload"]})
         await self.leave(group_name(event["payload"]["generation_id"]))
+
+    def already_replayed(self, payload: dict) -> bool:
+        last = self.replayed.get(str(payload.get("generation_id")))
+        return last is not None and payload.get("seq", 0) <= last
 
     async def leave(self, group: str):
         self.groups_joined.discard(group)
@@ -122,15 +171,36 @@ def parse_message(text_data) -> dict:
         raise GenerationError("INVALID_JSON", "The message is not valid JSON.") from None
     if not isinstance(message, dict):
         raise GenerationError("INVALID_MESSAGE", "The message must be a JSON object.")
-    if message.get("type") not in ("generate", "cancel"):
+    if message.get("type") not in ("generate", "cancel", "attach"):
         raise GenerationError(
-            "UNKNOWN_TYPE", f"Unknown message type {message.get('type')!r}; use generate or cancel."
+            "UNKNOWN_TYPE",
+            f"Unknown message type {message.get('type')!r}; use generate, cancel or attach.",
         )
     if message["type"] == "generate":
         extra = sorted(set(message) - GENERATE_KEYS)
         if extra:
             raise GenerationError("INVALID_MESSAGE", f"Unknown key(s): {', '.join(extra)}.")
     return message
+
+
+def ended_frame(generation) -> dict:
+    """A finished generation's last frame, from its row (its events no longer kept)."""
+    gid = str(generation.id)
+    if generation.status == generation.Status.ERROR:
+        return {"type": "error", "generation_id": gid, "code": generation.error_code,
+                "message": generation.error_message}  # fmt: skip
+    return {
+        "type": "done",
+        "generation_id": gid,
+        "text": generation.output,
+        "finish_reason": generation.finish_reason,
+        "usage": {
+            "prompt_tokens": generation.prompt_tokens,
+            "completion_tokens": generation.completion_tokens,
+        },
+        "ttft_ms": generation.ttft_ms,
+        "tokens_per_s": generation.tokens_per_s,
+    }
 
 
 def client_ref_of(text_data) -> str | None:

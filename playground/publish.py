@@ -14,6 +14,8 @@ import time
 from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 
+from . import replay
+
 _web_loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -28,7 +30,11 @@ def group_name(generation_id) -> str:
 
 
 class Publisher:
+    """Sends a generation's events to its group, each numbered (`seq`, from 1) and kept for a
+    reload (replay.py), so a reattached reader can tell a replayed event from a live one."""
+
     def __init__(self, generation_id):
+        self.generation_id, self.seq = str(generation_id), 0
         self.group = group_name(generation_id)
         if settings.LORALAND_IN_PROCESS:
             self.layer, self.loop = get_channel_layer(), None
@@ -36,6 +42,9 @@ class Publisher:
             self.layer, self.loop = channel_layers.make_backend("default"), asyncio.new_event_loop()
 
     def send(self, event_type: str, payload: dict) -> None:
+        self.seq += 1
+        payload = {**payload, "seq": self.seq}
+        replay.record(self.generation_id, event_type, payload)  # kept before it is sent
         message = {"type": f"generation.{event_type}", "payload": payload}
         coroutine = self.layer.group_send(self.group, message)
         if self.loop is not None:

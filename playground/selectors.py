@@ -56,6 +56,13 @@ def conversation_for(*, task: Task, session_key: str | None, limit: int = 50) ->
     return [generation_as_dict(g) for g in reversed(rows[:limit])]
 
 
+def session_generation(*, generation_id, session_key: str | None) -> Generation | None:
+    """The generation, if this browser session started it (else None: not for this reader)."""
+    if not session_key:
+        return None
+    return Generation.objects.filter(id=generation_id, session_key=session_key).first()
+
+
 def reference_output_for(
     *, task: Task, prompt: str, model_name: str | None = None
 ) -> ReferenceOutput | None:

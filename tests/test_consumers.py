@@ -170,3 +170,34 @@ def example_inputs(slug: str) -> dict:
     from playground.models import Task
 
     return Task.objects.get(slug=slug).examples[0]["inputs"]
+
+
+async def test_attach_replays_a_generation_to_its_own_session_from_its_first_event(ws):
+    await ws.send_json_to(
+        {
+            "type": "generate",
+            "task": "e2e_nlg",
+            "inputs": await example_inputs("e2e_nlg"),
+            "params": {"max_new_tokens": 12},
+        }  # fmt: skip
+    )
+    started, *streamed = await receive_until_finished(ws)
+    await ws.send_json_to({"type": "attach", "generation_id": started["generation_id"]})
+    again, *replayed = await receive_until_finished(ws)
+    assert again["type"] == "started" and again["attached"] is True
+    assert replayed == streamed  # every frame, its text and its `seq`, in order
+    assert [f["seq"] for f in replayed] == list(range(1, len(replayed) + 1))
+    async with site_socket() as stranger:  # another browser session
+        await stranger.send_json_to({"type": "attach", "generation_id": started["generation_id"]})
+        refused = await stranger.receive_json_from(timeout=10)
+    assert refused["code"] == "UNKNOWN_GENERATION"
+
+
+async def test_a_live_event_already_replayed_is_not_sent_twice(ws):
+    from playground.consumers import GenerateConsumer
+
+    consumer = GenerateConsumer()
+    consumer.replayed = {"g": 5}
+    assert consumer.already_replayed({"generation_id": "g", "seq": 5})
+    assert not consumer.already_replayed({"generation_id": "g", "seq": 6})
+    assert not consumer.already_replayed({"generation_id": "other", "seq": 1})

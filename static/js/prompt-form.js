@@ -41,7 +41,49 @@
     let activeExample = null;
 
     function changed(index) {
+      save();
       if (onChange) onChange(index);
+    }
+
+    // ------------------------------------------- what survives a reload (this tab)
+
+    // The fields, the chosen example and the sampling settings, per page and task, in
+    // sessionStorage: a reload (or a reattached answer) finds the form as it was.
+    const storageKey = "loraland:form:" + window.location.pathname;
+
+    function save() {
+      const state = {
+        inputs: readInputs(),
+        example: activeExample,
+        controls: {
+          max_new_tokens: maxTokensInput.value,
+          temperature: temperatureInput.value,
+          top_p: topPInput.value,
+          seed: seedInput ? seedInput.value : "",
+        },
+      };
+      try {
+        window.sessionStorage.setItem(storageKey, JSON.stringify(state));
+      } catch (err) { /* storage full or refused: the form just will not survive a reload */ }
+    }
+
+    function restore() {
+      let state = null;
+      try {
+        state = JSON.parse(window.sessionStorage.getItem(storageKey) || "null");
+      } catch (err) { return; }
+      if (!state || typeof state !== "object") return;
+      const controls = state.controls || {};
+      if (controls.max_new_tokens) maxTokensInput.value = controls.max_new_tokens;
+      if (controls.temperature) temperatureInput.value = controls.temperature;
+      if (controls.top_p) topPInput.value = controls.top_p;
+      if (seedInput && typeof controls.seed === "string") seedInput.value = controls.seed;
+      updateReadouts();
+      if (Number.isInteger(state.example) && examples[state.example]) {
+        applyExample(state.example);
+      } else if (state.inputs && typeof state.inputs === "object") {
+        fillInputs(state.inputs);
+      }
     }
 
     // ---------------------------------------------------------- fields, examples
@@ -252,7 +294,12 @@
     buildExampleChips();
     initControls();
     updatePromptPreview();
+    // After the page's script has run: onChange may use what create() returns.
+    queueMicrotask(restore);
     promptToggle.addEventListener("click", togglePrompt);
+    for (const control of [maxTokensInput, temperatureInput, topPInput, seedInput]) {
+      if (control) control.addEventListener("input", save);
+    }
 
     return Object.freeze({
       read,

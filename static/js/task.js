@@ -221,11 +221,11 @@
           finish_reason: item.finish_reason || (item.status === "cancelled" ? "cancelled" : null),
         });
       } else {
-        // Started before this page loaded: this socket will not receive its
-        // stream, so say so instead of spinning forever.
+        // Still running when this page loaded (a reload mid-answer): reattach to it. The
+        // server replays what it has sent so far, then the rest as it comes.
         setTurnStatus(turn, item.status || "running");
-        setTurnNote(turn, "Still " + (item.status || "running") +
-          " when this page loaded; reload the page to see the result.");
+        setActive(turn);
+        reattach(turn);
       }
     }
   }
@@ -252,16 +252,33 @@
 
   // ---------------------------------------------------------------- websocket
 
-  // A stream lives on one connection: if the socket drops after the request
-  // went out, the rest of that answer will never arrive on the new socket.
+  // The socket dropped mid-answer: a named generation is reattached on the next
+  // socket (the attach waits in the socket's outbox); one the server never named
+  // cannot be found again.
   function abandonInFlightTurn() {
-    if (activeTurn && activeTurn.sent) {
+    if (!activeTurn || !activeTurn.sent) return;
+    if (activeTurn.generationId) {
+      reattach(activeTurn);
+    } else {
       failTurn(activeTurn, "Connection lost before the answer finished. Please send again.", "disconnected");
     }
   }
 
-  // A generate request queued while disconnected has now gone out.
+  function reattach(turn) {
+    turn.sent = socket.send({ type: "attach", generation_id: turn.generationId });
+    setTurnNote(turn, turn.sent ? "" : "Reconnecting to the answer…");
+  }
+
+  // A generate (or attach) queued while disconnected has now gone out.
   function onSent(message) {
+    if (message.type === "attach") {
+      const attached = turnsByGenerationId.get(message.generation_id);
+      if (attached) {
+        attached.sent = true;
+        setTurnNote(attached, "");
+      }
+      return;
+    }
     if (message.type !== "generate") return;
     const turn = turnsByClientRef.get(message.client_ref);
     if (turn) {
@@ -318,6 +335,12 @@
   function onStarted(msg) {
     const turn = turnForStream(msg);
     if (!turn) return;
+    if (msg.attached) {
+      // The replay starts from the first token: what was shown is shown again.
+      turn.rawText = "";
+      setTurnNote(turn, "");
+      renderTurnOutput(turn);
+    }
     bindGenerationId(turn, msg.generation_id);
     if (msg.model) setTurnModel(turn, msg.model);
     if (turn.status === "queued") setTurnStatus(turn, "running");
