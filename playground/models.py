@@ -261,28 +261,39 @@ class Comparison(models.Model):
 
 
 class Vote(models.Model):
-    """A visitor's verdict on one comparison: one per comparison and browser session."""
+    """A visitor's verdict on one pair of a comparison's answers, the fine-tuned model's against
+    the base's or the reference's: one per pair and browser session. Only a pair whose two
+    answers exist is counted (a vote cast against a missing answer before this rule is kept,
+    and not counted: migration 0012)."""
+
+    class Opponent(models.TextChoices):
+        BASE = "base", "Base model"
+        REFERENCE = "reference", "Reference"
 
     class Choice(models.TextChoices):
         FINETUNED = "finetuned", "Fine-tuned better"
+        BASE = "base", "Base better"
         REFERENCE = "reference", "Reference better"
         TIE = "tie", "Tie"
         BOTH_BAD = "both_bad", "Both bad"
 
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
     session_key = models.CharField(max_length=64)
+    opponent = models.CharField(max_length=16, choices=Opponent.choices, default=Opponent.REFERENCE)
     choice = models.CharField(max_length=16, choices=Choice.choices)
+    blind = models.BooleanField(default=False, help_text="cast without the models' names")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["comparison", "session_key"], name="one_vote_per_comparison_and_session"
+                fields=["comparison", "session_key", "opponent"],
+                name="one_vote_per_pair_and_session",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.comparison} {self.choice}"
+        return f"{self.comparison} vs {self.opponent}: {self.choice}"
 
 
 class ApiKey(models.Model):

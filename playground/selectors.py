@@ -204,7 +204,18 @@ def task_evaluation_examples(*, task: Task, count: int = 4) -> list[dict]:
 
 
 # --- Comparisons: the compare page, the gallery and its votes --------------------------------
-VOTE_CHOICES = tuple(Vote.Choice.values)  # finetuned, reference, tie, both_bad
+OPPONENTS = tuple(Vote.Opponent.values)  # base, reference: each against the fine-tuned model
+
+
+def pair_choices(opponent: str) -> tuple[str, ...]:
+    """The verdicts on the fine-tuned answer against `opponent`'s."""
+    return ("finetuned", opponent, "tie", "both_bad")
+
+
+def answer_exists(outputs: dict, model: str) -> bool:
+    """Did this model answer (an empty answer counts; none, or an error, does not)?"""
+    answer = outputs.get(model) or {}
+    return "text" in answer and not answer.get("error")
 
 
 def task_example_for(*, task: Task, inputs) -> dict | None:
@@ -241,15 +252,9 @@ def current_comparisons():
 
 
 def comparison_list(*, task_slug: str = "", category: str = ""):
-    """The current gallery entries, featured first, then newest, each with `votes_<choice>`
-    counts."""
-    counts = {f"votes_{c}": Count("votes", filter=Q(votes__choice=c)) for c in VOTE_CHOICES}
-    # Meta.ordering is not applied to a query with aggregates, so it is spelled out here.
+    """The current gallery entries, featured first, then newest."""
     comparisons = (
-        current_comparisons()
-        .select_related("task")
-        .annotate(**counts)
-        .order_by("-featured", "-created_at", "-id")
+        current_comparisons().select_related("task").order_by("-featured", "-created_at", "-id")
     )
     if task_slug:
         comparisons = comparisons.filter(task__slug=task_slug)
@@ -262,50 +267,90 @@ def comparison_get(*, pk) -> Comparison | None:
     return comparison_list().filter(pk=pk).first()
 
 
-def vote_counts(comparison: Comparison) -> dict[str, int]:
-    """{choice: n} of a comparison from comparison_list()."""
-    return {c: getattr(comparison, f"votes_{c}") for c in VOTE_CHOICES}
+def pair_vote_counts(comparisons) -> dict[int, dict[str, dict[str, int]]]:
+    """{comparison id: {opponent: {choice: n}}}: the counted votes (both answers exist) on
+    each pair of these comparisons."""
+    by_id = {c.pk: c for c in comparisons}
+    counts = {
+        pk: {o: dict.fromkeys(pair_choices(o), 0) for o in OPPONENTS if pair_exists(c, o)}
+        for pk, c in by_id.items()
+    }
+    rows = Vote.objects.filter(comparison_id__in=list(by_id)).values(
+        "comparison_id", "opponent", "choice"
+    )
+    for row in rows.annotate(n=Count("id")).order_by():
+        pair = counts[row["comparison_id"]].get(row["opponent"])
+        if pair is not None and row["choice"] in pair:
+            pair[row["choice"]] = row["n"]
+    return counts
 
 
-def session_votes(*, session_key: str | None, comparison_ids) -> dict[int, str]:
-    """This browser session's vote on each of these comparisons."""
+def pair_exists(comparison: Comparison, opponent: str) -> bool:
+    return answer_exists(comparison.outputs, "finetuned") and answer_exists(
+        comparison.outputs, opponent
+    )
+
+
+def session_votes(*, session_key: str | None, comparison_ids) -> dict[tuple[int, str], str]:
+    """This browser session's vote on each pair of these comparisons: {(id, opponent): choice}."""
     if not session_key:
         return {}
     votes = Vote.objects.filter(session_key=session_key, comparison_id__in=list(comparison_ids))
-    return dict(votes.values_list("comparison_id", "choice"))
+    return {
+        (c, o): choice for c, o, choice in votes.values_list("comparison_id", "opponent", "choice")
+    }
 
 
 def vote_win_rates(*, task_slug: str = "", category: str = "") -> list[dict]:
-    """Per task that has votes on current gallery entries, in catalog order: the count of each
-    choice and the fine-tuned model's win rate, its share of the decisive votes (fine-tuned
-    better or reference better)."""
-    votes = Vote.objects.filter(comparison__in=current_comparisons())
+    """Per task that has counted votes on current gallery entries, in catalog order, per pair
+    (the fine-tuned model against base, and against reference): the count of each choice and
+    the fine-tuned model's win rate, its share of the decisive votes. A vote on a pair one of
+    whose answers does not exist is not counted."""
+    comparisons = current_comparisons()
     if task_slug:
-        votes = votes.filter(comparison__task__slug=task_slug)
+        comparisons = comparisons.filter(task__slug=task_slug)
     if category:
-        votes = votes.filter(comparison__task__category=category)
-    by_task: dict[int, dict] = {}
-    for row in votes.values("comparison__task", "choice").annotate(n=Count("id")).order_by():
-        counts = by_task.setdefault(row["comparison__task"], dict.fromkeys(VOTE_CHOICES, 0))
-        counts[row["choice"]] = row["n"]
-    return [
-        {"slug": t.slug, "name": t.name, "category": t.category, **win_rate(by_task[t.pk])}
-        for t in Task.objects.filter(pk__in=list(by_task))
-    ]
+        comparisons = comparisons.filter(task__category=category)
+    comparisons = list(comparisons.filter(votes__isnull=False).distinct().only("task", "outputs"))
+    by_task: dict[int, dict[str, dict[str, int]]] = {}
+    for pk, pairs in pair_vote_counts(comparisons).items():
+        task_id = next(c.task_id for c in comparisons if c.pk == pk)
+        totals = by_task.setdefault(
+            task_id, {o: dict.fromkeys(pair_choices(o), 0) for o in OPPONENTS}
+        )
+        for opponent, counts in pairs.items():
+            for choice, n in counts.items():
+                totals[opponent][choice] += n
+    rows = []
+    for task in Task.objects.filter(pk__in=list(by_task)):
+        pairs = {o: win_rate(counts, o) for o, counts in by_task[task.pk].items()}
+        if any(pair["total"] for pair in pairs.values()):
+            rows.append(
+                {
+                    "slug": task.slug,
+                    "name": task.name,
+                    "category": task.category,
+                    **pairs,  # row["base"], row["reference"]
+                    "pairs": [{"opponent": o, **pairs[o]} for o in OPPONENTS],
+                }
+            )
+    return rows
 
 
-def win_rate(counts: dict[str, int]) -> dict:
-    decisive = counts["finetuned"] + counts["reference"]
+def win_rate(counts: dict[str, int], opponent: str) -> dict:
+    decisive = counts["finetuned"] + counts[opponent]
     return {
         "counts": counts,
+        "other": counts[opponent],  # the opponent better
         "total": sum(counts.values()),
         "decisive": decisive,
         "win_rate": round(counts["finetuned"] / decisive, 4) if decisive else None,
     }
 
 
-def comparison_as_dict(comparison: Comparison) -> dict:
-    """One gallery entry as plain data (the JSON export); comparison from comparison_list()."""
+def comparison_as_dict(comparison: Comparison, votes: dict) -> dict:
+    """One gallery entry as plain data (the JSON export), with its pairs' vote counts
+    (pair_vote_counts)."""
     return {
         "id": comparison.pk,
         "task": comparison.task.slug,
@@ -320,7 +365,7 @@ def comparison_as_dict(comparison: Comparison) -> dict:
         "prompt": comparison.prompt,
         "expected": comparison.expected,
         "outputs": comparison.outputs,
-        "votes": vote_counts(comparison),
+        "votes": votes,  # {opponent: {choice: n}}, for the pairs whose two answers exist
     }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, health, metrics, views
+from . import api, gallery_views, health, metrics, views
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
@@ -11,9 +11,9 @@ urlpatterns = [
     path("compare/<slug:slug>/", views.compare, name="compare"),
     path("compare/<slug:slug>/score/", views.compare_score, name="compare-score"),
     path("compare/<slug:slug>/save/", views.compare_save, name="compare-save"),
-    path("gallery/", views.gallery, name="gallery"),
-    path("gallery/<int:pk>/", views.gallery_entry, name="gallery-entry"),
-    path("gallery/<int:pk>/vote/", views.gallery_vote, name="gallery-vote"),
+    path("gallery/", gallery_views.gallery, name="gallery"),
+    path("gallery/<int:pk>/", gallery_views.gallery_entry, name="gallery-entry"),
+    path("gallery/<int:pk>/vote/", gallery_views.gallery_vote, name="gallery-vote"),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("v1/models", api.models_list, name="api-models"),

@@ -1,19 +1,16 @@
-"""The pages: catalog, task chat, compare, gallery, leaderboard and their JSON/CSV exports."""
+"""The pages: catalog, task chat, compare and leaderboard (the gallery's: gallery_views.py)."""
 
-import csv
 import json
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from . import reference, selectors, services
 from .errors import GenerationError
-from .models import Vote, current_base_model
+from .models import current_base_model
 from .prompts import render_prompt
 
 
@@ -233,157 +230,7 @@ def error_json(exc: GenerationError) -> JsonResponse:
     )
 
 
-# --- Gallery: saved comparisons, votes, export ------------------------------------------------
-GALLERY_PAGE_SIZE = 20
-EXPORT_FORMATS = ("json", "csv")
-
-
-def gallery(request):
-    filters = {
-        "task_slug": request.GET.get("task", "").strip(),
-        "category": request.GET.get("category", "").strip(),
-    }
-    comparisons = selectors.comparison_list(**filters)
-    export = request.GET.get("format", "")
-    if export and export not in EXPORT_FORMATS:
-        return HttpResponseBadRequest("format must be json or csv")
-    if export == "json":
-        return gallery_json(request, comparisons, filters)
-    if export == "csv":
-        return gallery_csv(request, comparisons)
-    page = Paginator(comparisons, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "playground/gallery.html",
-        {
-            "entries": entry_views(request, page),
-            "page": page,
-            "filters": filters,
-            "tasks": selectors.task_list(),
-            "categories": selectors.task_categories(),
-            "win_rates": selectors.vote_win_rates(**filters),
-            "filter_query": filter_query(filters),
-            "base_model": current_base_model(),  # whose entries these are: no other base's
-        },
-    )
-
-
-def gallery_entry(request, pk: int):
-    comparison = selectors.comparison_get(pk=pk)
-    if comparison is None:
-        raise Http404(f"No gallery entry {pk}")
-    entry = entry_views(request, [comparison])[0]
-    return render(request, "playground/gallery_entry.html", {"entry": entry})
-
-
-@require_POST
-def gallery_vote(request, pk: int):
-    """A vote from a form; voting again on the same entry changes this session's vote."""
-    if not request.session.session_key:
-        request.session.save()
-    try:
-        services.vote_cast(
-            comparison_id=pk,
-            session_key=request.session.session_key,
-            choice=request.POST.get("choice", ""),
-        )
-    except GenerationError as exc:
-        if exc.code == "UNKNOWN_COMPARISON":
-            raise Http404(exc.message) from None
-        return HttpResponseBadRequest(exc.message)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("gallery-entry", args=[pk])
-    return redirect(f"{back.split('#')[0]}#entry-{pk}")
-
-
-def filter_query(filters: dict) -> str:
-    """The gallery's filters as a query string, for the export links."""
-    pairs = {"task": filters["task_slug"], "category": filters["category"]}
-    return urlencode({k: v for k, v in pairs.items() if v})
-
-
-def entry_views(request, comparisons) -> list[dict]:
-    comparisons = list(comparisons)
-    mine = selectors.session_votes(
-        session_key=request.session.session_key, comparison_ids=[c.pk for c in comparisons]
-    )
-    return [entry_view(c, mine.get(c.pk)) for c in comparisons]
-
-
-def entry_view(comparison, my_vote: str | None) -> dict:
-    counts = selectors.vote_counts(comparison)
-    return {
-        "comparison": comparison,
-        "inputs": input_pairs(comparison.inputs, comparison.task.fields),
-        "outputs": [
-            {"pane": m, "label": PANE_LABELS[m], **(comparison.outputs.get(m) or {"missing": True})}
-            for m in PANES
-        ],
-        "votes": [
-            {"choice": value, "label": label, "count": counts[value], "mine": value == my_vote}
-            for value, label in Vote.Choice.choices
-        ],
-        "my_vote": dict(Vote.Choice.choices).get(my_vote),
-    }
-
-
 def input_pairs(inputs: dict, fields: list[str]) -> list[tuple[str, str]]:
     """(label, value) in the task's field order."""
     names = [f for f in fields if f in inputs] + [f for f in inputs if f not in fields]
     return [(field_label(name), inputs[name]) for name in names]
-
-
-def gallery_json(request, comparisons, filters: dict) -> JsonResponse:
-    entries = [
-        {**selectors.comparison_as_dict(c), "url": entry_url(request, c)} for c in comparisons
-    ]
-    response = JsonResponse(
-        {"filters": filters, "count": len(entries), "comparisons": entries},
-        json_dumps_params={"indent": 2},
-    )
-    response["Content-Disposition"] = 'attachment; filename="loraland-gallery.json"'
-    return response
-
-
-CSV_OUTPUT_KEYS = ("text", "score", "model", "error", "params")
-
-
-def gallery_csv(request, comparisons) -> HttpResponse:
-    """One row per entry: its fields, each model's answer and score, the vote counts."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="loraland-gallery.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["id", "url", "task", "category", "metric", "source", "base_model", "featured"]
-        + ["created_at"]
-        + ["inputs", "prompt", "expected"]
-        + [f"{m}_{key}" for m in PANES for key in CSV_OUTPUT_KEYS]
-        + [f"votes_{c}" for c in selectors.VOTE_CHOICES]
-    )
-    for comparison in comparisons:
-        data = selectors.comparison_as_dict(comparison)
-        answers = [
-            (data["outputs"].get(m) or {}).get(key) for m in PANES for key in CSV_OUTPUT_KEYS
-        ]
-        row = [data["id"], entry_url(request, comparison), data["task"], data["category"]]
-        row += [data["metric"], data["source"], data["base_model"], data["featured"]]
-        row += [data["created_at"]]
-        row += [json.dumps(data["inputs"], ensure_ascii=False), data["prompt"], data["expected"]]
-        row += answers + list(data["votes"].values())
-        writer.writerow([csv_cell(value) for value in row])
-    return response
-
-
-def csv_cell(value):
-    """A cell for the CSV: an answer's parameters as JSON; a text cell that a spreadsheet would
-    run as a formula gets a leading apostrophe."""
-    if isinstance(value, dict):  # an answer's sampling parameters
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def entry_url(request, comparison) -> str:
-    return request.build_absolute_uri(reverse("gallery-entry", args=[comparison.pk]))

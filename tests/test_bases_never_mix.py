@@ -90,12 +90,12 @@ def test_the_gallery_and_its_win_rates_leave_out_another_base_models_entries(cli
     assert [(c["id"], c["base_model"]) for c in exported] == [(ours.pk, "loraland-mini")]
     assert client.get(f"/gallery/{theirs.pk}/").status_code == 404
     (rate,) = selectors.vote_win_rates()
-    assert (rate["total"], rate["win_rate"]) == (1, 1.0)
+    assert (rate["reference"]["total"], rate["reference"]["win_rate"]) == (1, 1.0)
 
     with of_other_base():
         assert entry_ids(client.get("/gallery/").content.decode()) == [theirs.pk]
         (rate,) = selectors.vote_win_rates()
-        assert (rate["total"], rate["win_rate"]) == (2, 0.0)
+        assert (rate["reference"]["total"], rate["reference"]["win_rate"]) == (2, 0.0)
 
 
 def test_gallery_entries_of_a_tasks_former_template_are_left_out(client, catalog):

@@ -177,9 +177,10 @@ def test_three_answers_stream_at_once_and_save_puts_the_run_in_the_gallery(
     assert all(o["tokens_per_s"] and o["error"] is None for o in outputs.values())
     assert outputs["reference"]["model"] == "gpt-4"
 
-    entry.get_by_test_id("vote-finetuned").click()
+    pair = '[data-testid="vote-form"][data-opponent="base"]'  # fine-tuned against base
+    entry.locator(pair).get_by_test_id("vote-finetuned").click()
     page.wait_for_load_state()
-    voted = page.locator(f'[data-testid="gallery-entry"][data-id="{entry_id}"]')
+    voted = page.locator(f'[data-testid="gallery-entry"][data-id="{entry_id}"] {pair}')
     assert voted.get_by_test_id("vote-finetuned").get_attribute("aria-pressed") == "true"
     assert "Fine-tuned better" in voted.get_by_test_id("vote-note").inner_text()
 

@@ -252,15 +252,36 @@ def comparison_save_evaluated(
     return existing
 
 
-def vote_cast(*, comparison_id, session_key: str, choice: str) -> Vote:
-    """One vote per comparison and browser session: voting again replaces the earlier vote."""
-    if choice not in Vote.Choice.values:
-        raise GenerationError("INVALID_VOTE", f"A vote is one of {', '.join(Vote.Choice.values)}.")
+def vote_cast(
+    *, comparison_id, session_key: str, opponent: str, choice: str, blind: bool = False
+) -> Vote:
+    """A verdict on the fine-tuned answer against `opponent`'s (base or reference), when both
+    answers exist: one per pair and browser session; voting again replaces the earlier one."""
+    if opponent not in Vote.Opponent.values:
+        raise GenerationError(
+            "INVALID_VOTE", "A vote compares the fine-tuned model with base or reference."
+        )
+    allowed = ["finetuned", opponent, "tie", "both_bad"]
+    if choice not in allowed:
+        raise GenerationError(
+            "INVALID_VOTE", f"A vote on this pair is one of {', '.join(allowed)}."
+        )
     if not session_key:
         raise GenerationError("NO_SESSION", "Voting needs cookies, to count one vote per visitor.")
-    if not Comparison.objects.filter(pk=comparison_id).exists():
+    comparison = Comparison.objects.filter(pk=comparison_id).only("outputs").first()
+    if comparison is None:
         raise GenerationError("UNKNOWN_COMPARISON", "That gallery entry no longer exists.")
+    missing = [
+        m for m in ("finetuned", opponent) if not selectors.answer_exists(comparison.outputs, m)
+    ]
+    if missing:
+        raise GenerationError(
+            "NO_ANSWER", f"This entry has no answer from the {missing[0]} model to compare."
+        )
     vote, _ = Vote.objects.update_or_create(
-        comparison_id=comparison_id, session_key=session_key, defaults={"choice": choice}
+        comparison_id=comparison_id,
+        session_key=session_key,
+        opponent=opponent,
+        defaults={"choice": choice, "blind": blind},
     )
     return vote
