@@ -1,9 +1,15 @@
 """What a visitor's browser shows, checked in headless Chromium on a live stack: every text's
 contrast against what is behind it meets WCAG AA (computed here, from the computed styles), on
-desktop and on a phone; the phone's header keeps the title on one line, unclipped."""
+desktop and on a phone; the phone's header keeps the title on one line, unclipped; the
+README's screenshot script runs through every page."""
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from .conftest import ROOT
 from .test_e2e import browser, running_stack  # noqa: F401 (browser is a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -104,3 +110,19 @@ def test_on_a_phone_the_header_keeps_its_title_on_one_line(site, browser):  # no
     assert header["overflow"] <= 0  # nothing pushed out of the bar
     assert header["nameHeight"] < 1.5 * header["line"]  # "LoRA Land" on one line
     assert header["markLeft"] >= 0 and header["markWidth"] == 22  # the logo whole
+
+
+def test_the_screenshot_script_shows_every_page_on_a_desktop_and_a_phone(site, tmp_path):
+    from PIL import Image
+
+    command = [sys.executable, str(ROOT / "scripts" / "screenshots.py"), "--url", site.url,
+               "--task", "e2e_nlg", "--out", str(tmp_path)]  # fmt: skip
+    printed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    made = sorted(Path(line).name for line in printed.stdout.split())
+    assert made == sorted(
+        f"{page}-{viewport}.png"
+        for page in ("catalog", "task-streaming", "compare", "gallery")
+        for viewport in ("desktop", "phone")
+    )
+    assert Image.open(tmp_path / "catalog-phone.png").size == (390, 844)
+    assert Image.open(tmp_path / "compare-desktop.png").size == (1366, 900)

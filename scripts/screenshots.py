@@ -1,0 +1,80 @@
+"""Take the README's screenshots of a running site, on a desktop and on a phone: the catalog, a
+task page while its answer streams, the compare page after a run, and the gallery with that
+run saved. Needs the site up (`make run` in another shell) and Debian's Chromium.
+
+    python scripts/screenshots.py [--url http://127.0.0.1:8000] [--task conllpp]
+                                  [--out docs/screenshots]
+"""
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+# What the task page's first field gets: the sentence the README's caption names.
+TEXTS = {"conllpp": "Angela Merkel met executives of Siemens in Berlin on Monday."}
+
+
+def take(url: str, task: str, out: Path, viewport: str, browser) -> list[Path]:
+    page = browser.new_page(viewport=VIEWPORTS[viewport], reduced_motion="reduce")
+    shots = []
+
+    def shot(name: str) -> None:
+        shots.append(out / f"{name}-{viewport}.png")
+        page.screenshot(path=shots[-1])
+
+    page.goto(url + "/")
+    shot("catalog")
+
+    page.goto(f"{url}/tasks/{task}/")
+    connected = "document.querySelector('[data-testid=ws-status]').dataset.state === 'connected'"
+    page.wait_for_function(connected)
+    page.get_by_test_id("example-chip").first.click()
+    if task in TEXTS:
+        page.locator("textarea[data-field]").first.fill(TEXTS[task])
+    page.get_by_test_id("max-new-tokens").fill("64")
+    page.get_by_test_id("send-button").click()
+    # Mid-stream: some text, and the answer still running (else the finished one is shown).
+    page.wait_for_function("document.querySelector('[data-testid=output]').textContent.length > 8")
+    shot("task-streaming")
+    page.wait_for_function("document.querySelector('[data-testid=send-button]').disabled === false")
+
+    page.goto(f"{url}/compare/{task}/")
+    page.wait_for_function(connected)
+    page.get_by_test_id("example-chip").nth(1).click()
+    page.get_by_test_id("run-button").click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=stop-button]').disabled", timeout=120_000
+    )
+    shot("compare")
+    if viewport == "desktop":  # one saved run is enough for both galleries
+        page.get_by_test_id("save-button").click()
+        page.get_by_test_id("save-status").filter(has_text="Saved").wait_for()
+
+    page.goto(f"{url}/gallery/?task={task}")
+    shot("gallery")
+    page.close()
+    return shots
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--task", default="conllpp")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        for viewport in VIEWPORTS:
+            for path in take(args.url.rstrip("/"), args.task, args.out, viewport, browser):
+                print(path)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
