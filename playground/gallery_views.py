@@ -136,9 +136,11 @@ def entry_view(comparison, counts: dict, mine: dict, session_key: str, blind: bo
     return {
         "comparison": comparison,
         "inputs": input_pairs(comparison.inputs, comparison.task.fields),
+        # the models that answered, or tried to: a run without a reference has no such column
         "outputs": [
-            {"pane": m, "label": PANE_LABELS[m], **(comparison.outputs.get(m) or {"missing": True})}
+            {"pane": m, "label": PANE_LABELS[m], **comparison.outputs[m]}
             for m in PANES
+            if comparison.outputs.get(m)
         ],
         "pairs": pairs,
         # Blind: the named answers stay hidden until every pair of the entry has this

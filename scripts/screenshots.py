@@ -48,12 +48,15 @@ def take(url: str, task: str, out: Path, viewport: str, browser) -> list[Path]:
     page.wait_for_function(
         "document.querySelector('[data-testid=stop-button]').disabled", timeout=120_000
     )
+    # the expected answer and the panes below it, rather than the form
+    page.evaluate("document.querySelector('[data-testid=compare-expected]').scrollIntoView()")
     shot("compare")
     if viewport == "desktop":  # one saved run is enough for both galleries
         page.get_by_test_id("save-button").click()
         page.get_by_test_id("save-status").filter(has_text="Saved").wait_for()
 
     page.goto(f"{url}/gallery/?task={task}")
+    page.evaluate("document.querySelector('[data-testid=gallery-entry]').scrollIntoView()")
     shot("gallery")
     page.close()
     return shots

@@ -96,6 +96,17 @@ def test_every_text_meets_wcag_aa_contrast(site, browser, viewport):  # noqa: F8
     )
 
 
+def test_on_a_phone_nothing_runs_off_the_right_edge(site, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide = {}
+    for path in PAGES:
+        page.goto(site.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            wide[path] = overflow
+    assert wide == {}
+
+
 def test_on_a_phone_the_header_keeps_its_title_on_one_line(site, browser):  # noqa: F811
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(site.url + "/leaderboard/")

@@ -433,9 +433,8 @@ def test_stored_model_output_is_rendered_inert(stack, browser):
     output = page.get_by_test_id("output")
     output.wait_for()
     page.wait_for_timeout(300)
-    assert output.locator("strong").inner_text() == "bold"  # Markdown is rendered...
-    assert output.locator("script").count() == 0  # ...but no script survives
-    assert output.locator("img[onerror]").count() == 0
+    assert output.inner_text() == hostile  # shown as the model wrote it, as text...
+    assert output.locator("strong, script, img").count() == 0  # ...so nothing in it is markup
     assert page.evaluate("window.__pwned") is None
 
 

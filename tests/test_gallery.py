@@ -306,3 +306,11 @@ def test_a_blind_vote_shows_two_unnamed_answers_and_the_names_after_the_vote(cli
         ("finetuned", "base"),
         ("base", "finetuned"),
     }
+
+
+def test_an_entry_without_a_reference_has_no_reference_column(client, catalog):
+    finetuned = {"text": "yes", "score": 1.0}
+    comparison = entry("glue_sst2", finetuned=finetuned, base={"text": "no", "score": 0.0})
+    html = client.get(f"/gallery/{comparison.pk}/").content.decode()
+    assert 'data-testid="entry-output-reference"' not in html and "entry-outputs-2" in html
+    assert "No answer from this model" not in html
