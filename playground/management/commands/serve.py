@@ -1,11 +1,11 @@
 """`make run`: daphne + a Celery inference worker + a reference worker (+ a private redis-server
-when REDIS_URL is unset)."""
+when REDIS_URL is unset), each started again if it exits (loraland_site/supervisor.py)."""
 
 import os
 import signal
 import subprocess
 import sys
-import time
+from contextlib import suppress
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -17,6 +17,7 @@ from loraland_site.devservices import (
     wait_for_port,
     worker_command,
 )
+from loraland_site.supervisor import Supervisor
 
 # Reference answers in flight at once; each thread only waits on the reference API.
 REFERENCE_THREADS = 16
@@ -33,30 +34,34 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, host, port, **options):
-        env, procs = dict(settings.SERVE_CHILD_ENV), []
+        env, redis = dict(settings.SERVE_CHILD_ENV), None
         redis_url = settings.REDIS_URL
         if not redis_url:
-            started = start_private_redis()
-            if started:
-                procs.append(started[0])
-                redis_url = env["REDIS_URL"] = started[1]
+            redis = start_private_redis()
+            if redis:
+                redis_url = env["REDIS_URL"] = redis[1]
                 self.log(f"started a private redis-server at {redis_url}")
             else:
                 self.log(
                     "no REDIS_URL and no redis-server: running in-process "
                     "(tasks on threads of the web process, in-memory channel layer)"
                 )
+        supervisor = Supervisor(self.log)
         try:
             if redis_url:
-                procs.append(self.start_worker(env))
-                procs.append(self.start_reference_worker(env))
-            procs.append(self.start_daphne(env, host, port))
-            wait_for_port(port, timeout_s=60, proc=procs[-1])
+                supervisor.add("the inference worker", lambda: self.start_worker(env))
+                supervisor.add("the reference worker", lambda: self.start_reference_worker(env))
+            web = supervisor.add("daphne", lambda: self.start_daphne(env, host, port))
+            wait_for_port(port, timeout_s=60, proc=web.proc)
             self.log(f"LoRA Land is up: http://{host}:{port}/  (Ctrl-C stops)")
-            self.wait_until_one_exits(procs)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            with suppress(KeyboardInterrupt):
+                supervisor.run()
         finally:
-            for proc in reversed(procs):
+            for proc in reversed(supervisor.processes()):
                 stop(proc)
+            if redis:
+                stop(redis[0])
 
     def start_worker(self, env):
         command = worker_command(settings.LORALAND_MAX_BATCH)
@@ -69,17 +74,6 @@ class Command(BaseCommand):
 
     def start_daphne(self, env, host, port):
         return subprocess.Popen(daphne_command(host, port), env=env)
-
-    def wait_until_one_exits(self, procs):
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        try:
-            while all(p.poll() is None for p in procs):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        for p in procs:
-            if p.poll() is not None:
-                self.log(f"{p.args[2]} exited with status {p.returncode}")
 
     def log(self, line: str):
         self.stdout.write(line)
