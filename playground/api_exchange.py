@@ -8,13 +8,13 @@ import logging
 
 from asgiref.sync import sync_to_async
 
-from . import api_limits, cancel, heartbeat
+from . import api_limits, cancel, heartbeat, reaper
 from .listen import GenerationListener
 
 log = logging.getLogger(__name__)
 
-# While no event comes, look this often whether an inference worker still beats.
-WORKER_CHECK_S = 10.0
+# While no event comes, look this often whether the request's worker still beats.
+WORKER_CHECK_S = 5.0
 WORKER_LOST = {
     "code": "WORKER_LOST",
     "message": "The inference worker stopped while answering; try again.",
@@ -49,12 +49,14 @@ class Exchange:
         self.listener = await GenerationListener(self.generation_id).open()
 
     async def next(self) -> tuple[str, dict]:
-        """The generation's next event; an error if its worker stops beating meanwhile."""
+        """The generation's next event; an error if its worker stops beating meanwhile (the
+        row is then failed: reaper.py), or if no inference worker is left at all."""
         while True:
             try:
                 return await asyncio.wait_for(self.listener.next(), WORKER_CHECK_S)
             except TimeoutError:
-                if not await sync_to_async(worker_available)():
+                lost = await sync_to_async(reaper.reap)([self.request_id])
+                if lost or not await sync_to_async(worker_available)():
                     return "error", WORKER_LOST
 
     async def end(self) -> None:

@@ -7,18 +7,21 @@ socket stays open for the next one.
 
 import asyncio
 import json
+import logging
 import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import replay, selectors, services
+from . import reaper, replay, selectors, services
 from .errors import GenerationError
 from .models import Generation
 from .publish import group_name, register_web_loop
 
 MAX_MESSAGE_CHARS = 64_000  # a huge frame is refused before it is parsed
+WATCH_S = 5.0  # how often a socket checks that its answers' workers still beat
+log = logging.getLogger(__name__)
 GENERATE_KEYS = {"type", "task", "model", "inputs", "prompt", "params", "client_ref"}
 
 
@@ -26,13 +29,39 @@ class GenerateConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.groups_joined: set[str] = set()
         self.replayed: dict[str, int] = {}  # generation id -> the last `seq` replayed
+        self.watcher = None
         if settings.LORALAND_IN_PROCESS:
             register_web_loop(asyncio.get_running_loop())
+        else:  # a worker that dies tells nobody: watch its heartbeat
+            self.watcher = asyncio.create_task(self.watch_workers())
         await self.accept()
 
     async def disconnect(self, code):
-        for group in self.groups_joined:
+        if self.watcher is not None:
+            self.watcher.cancel()
+        for group in list(self.groups_joined):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def watch_workers(self):
+        """Every WATCH_S, end with an error frame each answer this socket streams whose worker
+        stopped beating (reaper.py: the row is failed as WORKER_LOST)."""
+        while True:
+            await asyncio.sleep(WATCH_S)
+            ids = [group.removeprefix("gen.") for group in self.groups_joined]
+            if not ids:
+                continue
+            try:
+                lost = await database_sync_to_async(reaper.reap)(ids)
+            except Exception:  # the database or Redis away: try again next time
+                log.warning("could not check the workers of %s", ids, exc_info=True)
+                continue
+            for generation_id in lost:
+                group = group_name(generation_id)
+                if group in self.groups_joined:
+                    await self.leave(group)
+                    await self.send_error(
+                        reaper.WORKER_LOST, reaper.MESSAGE, generation_id=generation_id
+                    )
 
     async def receive(self, text_data=None, bytes_data=None):
         try:

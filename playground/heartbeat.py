@@ -70,11 +70,15 @@ def live_workers(queue: str | None = "inference") -> list[dict]:
     return [w for w in workers if queue is None or w.get("queue") == queue]
 
 
-class Heartbeat:
-    """Beats every EVERY_S on a daemon thread with what `state()` returns, until stopped."""
+CHORE_EVERY = 5  # beats between two runs of the chore (10 s)
 
-    def __init__(self, worker_id: str, state):
-        self.worker_id, self.state = worker_id, state
+
+class Heartbeat:
+    """Beats every EVERY_S on a daemon thread with what `state()` returns, until stopped; runs
+    `chore()` at the first beat and every CHORE_EVERY beats after."""
+
+    def __init__(self, worker_id: str, state, chore=None):
+        self.worker_id, self.state, self.chore = worker_id, state, chore
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="loraland-heartbeat", daemon=True)
 
@@ -91,10 +95,14 @@ class Heartbeat:
             log.warning("could not remove the heartbeat of %s", self.worker_id)
 
     def _run(self) -> None:
+        beats = 0
         while True:
             try:
                 beat(self.worker_id, self.state())
             except Exception:  # Redis restarting, say: beat again next time
                 log.warning("heartbeat of %s not written", self.worker_id, exc_info=True)
+            if self.chore is not None and beats % CHORE_EVERY == 0:
+                self.chore()
+            beats += 1
             if self.stopped.wait(EVERY_S):
                 return

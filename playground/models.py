@@ -124,6 +124,9 @@ class Generation(models.Model):
     tokens_per_s = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+    # The Celery worker running it ("" until one does): a running row whose worker's heartbeat
+    # has expired is failed as WORKER_LOST (playground/reaper.py).
+    worker = models.CharField(max_length=255, blank=True)
     # What the answer was made with: the site's base model when it was asked for, and the
     # task's template the prompt was rendered from ("" for a raw prompt, or not known).
     base_model = models.CharField(max_length=128, blank=True)

@@ -22,10 +22,11 @@ class GenerationResult:
     tokens_per_s: float | None = None
 
 
-def generation_start(*, generation_id) -> Generation | None:
-    """Mark a queued generation running; None if it is gone or was cancelled while queued."""
+def generation_start(*, generation_id, worker: str = "") -> Generation | None:
+    """Mark a queued generation running on `worker`; None if it is gone or was cancelled while
+    queued."""
     updated = Generation.objects.filter(id=generation_id, status=Generation.Status.QUEUED).update(
-        status=Generation.Status.RUNNING
+        status=Generation.Status.RUNNING, worker=worker
     )
     return Generation.objects.select_related("task").get(id=generation_id) if updated else None
 

@@ -8,14 +8,16 @@ and never imports the services. Its helpers: `publish` (the channel layer) and `
 Redis flag); `engine_config` is where the engine meets Django's settings."""
 
 import logging
+import os
 import threading
 import time
 from contextlib import closing, contextmanager
 from functools import partial
 
-from celery import shared_task
+from celery import current_task, shared_task
 from celery.signals import worker_init, worker_shutdown
 from django.conf import settings
+from django.db import close_old_connections
 
 from worker.engine import (
     DoneEvent,
@@ -27,7 +29,7 @@ from worker.engine import (
 )
 from worker.runtime import get_engine
 
-from . import cancel, heartbeat, metrics, results
+from . import cancel, heartbeat, metrics, reaper, results
 from .errors import GenerationError
 from .publish import ChunkCoalescer, Publisher
 from .reference import ReferenceStream
@@ -53,24 +55,48 @@ def engine_config() -> EngineConfig:
 
 
 @worker_init.connect
-def load_engine_at_start(sender, **_):
+def start_worker(sender, **_):
     """Load the model once per inference worker process before any task (threads pool: no
-    fork). A worker of the "reference" queue alone never needs it."""
+    fork; a worker of the "reference" queue alone never needs it), then beat: every worker
+    says it is alive, and now and then fails the rows of workers that are not (reaper.py)."""
+    engine = None
     if "inference" in sender.app.amqp.queues.consume_from:
         engine = get_engine(engine_config)
         metrics.serve_worker_metrics(engine, settings.LORALAND_WORKER_METRICS_PORT)
-        if not settings.LORALAND_IN_PROCESS:
-            global _heartbeat
-            state = partial(worker_state, engine)
-            _heartbeat = heartbeat.Heartbeat(sender.hostname, state).start()
+    if not settings.LORALAND_IN_PROCESS:
+        global _heartbeat
+        state = partial(worker_state, engine)
+        me = worker_identity(sender.hostname)
+        chore = partial(reap_quietly, me)
+        _heartbeat = heartbeat.Heartbeat(me, state, chore=chore).start()
 
 
 _heartbeat: heartbeat.Heartbeat | None = None
 
 
+def worker_identity(hostname: str) -> str:
+    """A worker process's name in heartbeats and on its rows: its Celery node name and its pid,
+    since a worker started again under the same node name is another process, and the rows of
+    the one that died must not look alive."""
+    return f"{hostname}:{os.getpid()}"
+
+
 def worker_state(engine) -> dict:
-    """What this inference worker's heartbeat says: its queue, resident adapters and load."""
+    """What a worker's heartbeat says: its queue and, for the inference queue, its resident
+    adapters and load."""
+    if engine is None:
+        return {"queue": "reference"}
     return {"queue": "inference", "adapters": engine.resident_adapters(), **engine.load()}
+
+
+def reap_quietly(worker: str) -> None:
+    """The heartbeat thread's chore: fail the rows of dead workers (never this one's)."""
+    try:
+        reaper.reap()
+    except Exception:  # the database away, say: the next chore tries again
+        log.warning("%s could not reap lost generations", worker, exc_info=True)
+    finally:
+        close_old_connections()
 
 
 @worker_shutdown.connect
@@ -92,7 +118,10 @@ def generate_reference(generation_id: str) -> None:
 
 
 def run_generation(generation_id: str, stream) -> None:
-    generation = results.generation_start(generation_id=generation_id)
+    # The worker's name goes on the row: if its heartbeat stops, the row is failed.
+    hostname = getattr(current_task.request, "hostname", None)
+    worker = worker_identity(hostname) if hostname else ""
+    generation = results.generation_start(generation_id=generation_id, worker=worker)
     if generation is None:
         return  # cancelled or deleted while queued
     publisher = Publisher(generation_id)

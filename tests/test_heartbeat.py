@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from loraland_site.devservices import start_private_redis, stop
-from playground import heartbeat
+from playground import heartbeat, replay
 
 
 @pytest.fixture
@@ -16,9 +16,11 @@ def redis_url():
     if redis is None:
         pytest.fail("redis-server is not installed")
     heartbeat.redis_client.cache_clear()
+    replay._redis.cache_clear()
     with override_settings(REDIS_URL=redis[1], LORALAND_IN_PROCESS=False):
         yield redis[1]
     heartbeat.redis_client.cache_clear()
+    replay._redis.cache_clear()
     stop(redis[0])
 
 
@@ -75,3 +77,30 @@ def test_in_process_healthz_needs_no_redis_and_counts_the_web_as_the_worker(clie
         "inference_workers": "ok",
     }
     assert health.json()["mode"] == "in-process"
+
+
+@pytest.mark.django_db
+def test_the_reaper_fails_only_rows_whose_worker_stays_gone(redis_url, monkeypatch):
+    from playground import reaper
+    from playground.models import Generation, Task
+
+    task = Task.objects.create(slug="t", name="T", category="c", metric="accuracy",
+                               description="", prompt_template="{x}", fields=["x"])  # fmt: skip
+
+    def row(worker: str, status="running") -> str:
+        made = Generation.objects.create(task=task, model_kind="base", prompt="p", worker=worker,
+                                         status=status)  # fmt: skip
+        return str(made.id)
+
+    heartbeat.beat("alive:1", {"queue": "inference"})
+    ours, theirs, done = row("alive:1"), row("dead:2"), row("dead:2", status="done")
+    clock = [100.0]
+    monkeypatch.setattr(reaper.time, "monotonic", lambda: clock[0])
+    assert reaper.reap([ours, theirs, done]) == []  # missing once: only suspected
+    clock[0] += reaper.CONFIRM_S
+    assert reaper.reap([ours, theirs, done]) == [theirs]
+    lost = Generation.objects.get(id=theirs)
+    assert (lost.status, lost.error_code) == ("error", "WORKER_LOST")
+    assert Generation.objects.get(id=ours).status == "running"
+    assert Generation.objects.get(id=done).status == "done"  # a finished answer is kept
+    assert replay.events(theirs)[-1][0] == "error"  # a reader reattaching learns it too

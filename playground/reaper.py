@@ -1,0 +1,67 @@
+"""Fail the generations whose worker died: a running row whose worker's heartbeat has expired
+(heartbeat.py) becomes an error, WORKER_LOST, and its readers are told. Without it a worker
+killed mid-answer (out of memory, a deploy) would leave its rows running for ever: Celery acks
+a task when it starts (acks_late is off), so nothing would run it again.
+
+The WebSocket consumer calls it for the answers it streams, the API for its request, and every
+worker on each tenth beat for all rows (and at its start). Layer: below the web and the tasks,
+above the models; it imports no engine."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import heartbeat, replay
+from .models import Generation
+
+log = logging.getLogger(__name__)
+
+WORKER_LOST = "WORKER_LOST"
+# A worker found missing is failed only if it is still missing this much later: a Redis
+# restart drops every heartbeat until the next beat (heartbeat.EVERY_S).
+CONFIRM_S = 4.0
+_suspected: dict[str, float] = {}  # generation id -> when its worker was first found missing
+MESSAGE = "The worker answering this stopped before it finished (it was logged); please try again."
+
+
+def reap(generation_ids=None) -> list[str]:
+    """Of these generations (or all), those now failed as WORKER_LOST, including any failed so
+    before: their ids. The rest are untouched."""
+    if settings.LORALAND_IN_PROCESS:  # the worker is this process: it is alive
+        return []
+    rows = Generation.objects.filter(status=Generation.Status.RUNNING).exclude(worker="")
+    if generation_ids is not None:
+        rows = rows.filter(id__in=list(generation_ids))
+    running = {str(gid): worker for gid, worker in rows.values_list("id", "worker")}
+    if running:
+        live = {worker["id"] for worker in heartbeat.live_workers(queue=None)}
+        now = time.monotonic()
+        for gid, worker in running.items():
+            if worker in live:
+                _suspected.pop(gid, None)
+            elif now - _suspected.setdefault(gid, now) >= CONFIRM_S:
+                _suspected.pop(gid, None)
+                fail(gid)
+    if generation_ids is None:
+        return []
+    failed = Generation.objects.filter(
+        id__in=list(generation_ids), status=Generation.Status.ERROR, error_code=WORKER_LOST
+    )
+    return [str(gid) for gid in failed.values_list("id", flat=True)]
+
+
+def fail(generation_id) -> None:
+    # Only a row still running: one that finished meanwhile keeps its answer.
+    updated = Generation.objects.filter(id=generation_id, status=Generation.Status.RUNNING).update(
+        status=Generation.Status.ERROR,
+        error_code=WORKER_LOST,
+        error_message=MESSAGE,
+        finished_at=timezone.now(),
+    )
+    if updated:
+        log.warning("generation %s failed: its worker stopped beating", generation_id)
+        # kept for a reader that reattaches later (its stream has no last event otherwise)
+        payload = {"generation_id": str(generation_id), "code": WORKER_LOST, "message": MESSAGE}
+        replay.record(str(generation_id), "error", payload)

@@ -1,0 +1,110 @@
+"""Faults, on `manage.py serve` as `make run` starts it (its own private Redis, a Celery
+inference worker process, daphne): the inference worker killed with SIGKILL mid-answer. The
+visitor gets an error frame, the row is failed, the site goes on serving, and the worker that
+serve starts again answers the next request."""
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from functools import partial
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from loraland_site.devservices import free_port, stop
+
+from .conftest import ROOT
+from .test_e2e import start_serve
+
+pytestmark = pytest.mark.e2e
+LONG = {"type": "generate", "task": "webnlg", "model": "base", "inputs": None,
+        "params": {"max_new_tokens": 256, "temperature": 2}}  # fmt: skip
+
+
+@pytest.fixture
+def serve(demo_config, tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},  # serve starts its own
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "LORALAND_BASE_MODEL": str(demo_config.base_dir),
+        "LORALAND_ADAPTER_DIR": str(demo_config.adapter_dir),
+        "LORALAND_STREAM_INTERVAL_MS": "0",
+        "LORALAND_WORKER_METRICS_PORT": str(free_port()),
+        "DEBUG": "true",
+    }
+    for command in (["migrate", "--noinput"], ["load_tasks"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    proc, url, lines = start_serve(env)
+    try:
+        yield proc, url, lines, tmp_path / "db.sqlite3"
+    finally:
+        stop(proc)
+
+
+def inference_worker_pid(serve_pid: int) -> int | None:
+    found = subprocess.run(
+        ["pgrep", "-f", f"inference-{serve_pid}@"], capture_output=True, text=True
+    )
+    pids = [int(p) for p in found.stdout.split()]
+    return pids[0] if pids else None
+
+
+def wait_for_a_worker(url: str, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(url + "/healthz").status_code != 200:
+        assert time.monotonic() < deadline, "no inference worker came back"
+        time.sleep(0.5)
+
+
+async def answer_killed_mid_stream(url: str, request: dict, kill) -> tuple[list[dict], float]:
+    """Send `request`, call `kill()` once its first token arrives, then collect frames up to
+    the last; returns them and the seconds from the kill to the last frame."""
+    async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url) as ws:
+        await ws.send(json.dumps(request))
+        frames, killed_at = [], None
+        while not frames or frames[-1]["type"] not in ("done", "error"):
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=60)))
+            if frames[-1]["type"] == "token" and killed_at is None:
+                kill()
+                killed_at = time.monotonic()
+        return frames, time.monotonic() - (killed_at or time.monotonic())
+
+
+def test_a_worker_killed_mid_answer_fails_its_answer_and_another_takes_the_next(serve):
+    proc, url, lines, db_path = serve
+    example = {"modified_triple_set_preprocessed": "a | b | c"}
+    # At temperature 2 some seeds end within a few tokens, before the kill lands; such an
+    # answer is done, the worker is killed all the same, and the next seed is tried.
+    for seed in range(6):
+        wait_for_a_worker(url)
+        pid = inference_worker_pid(proc.pid)
+        request = {**LONG, "inputs": example, "params": {**LONG["params"], "seed": seed}}
+        frames, waited_s = asyncio.run(
+            answer_killed_mid_stream(url, request, partial(os.kill, pid, signal.SIGKILL))
+        )
+        if frames[-1]["type"] == "error":
+            break
+    else:
+        pytest.fail("every answer ended before its worker was killed")
+    last = frames[-1]
+    assert last["code"] == "WORKER_LOST" and waited_s < 30  # told within 30 s
+    with sqlite3.connect(db_path) as db:
+        status, code = db.execute(
+            "select status, error_code from playground_generation where id = ?",
+            (last["generation_id"].replace("-", ""),),
+        ).fetchone()
+    assert (status, code) == ("error", "WORKER_LOST")
+    assert httpx.get(url + "/").status_code == 200  # daphne never went down
+    wait_for_a_worker(url)  # serve started the worker again
+    assert inference_worker_pid(proc.pid) not in (None, pid)
+    again = {**LONG, "params": {"max_new_tokens": 8}, "inputs": example}
+    frames, _ = asyncio.run(answer_killed_mid_stream(url, again, lambda: None))
+    assert frames[-1]["type"] == "done"
+    log = "".join(lines)
+    assert "the inference worker exited with status -9" in log and "started again" in log
