@@ -18,7 +18,8 @@ TEXTS = {"conllpp": "Angela Merkel met executives of Siemens in Berlin on Monday
 
 
 def take(url: str, task: str, out: Path, viewport: str, browser) -> list[Path]:
-    page = browser.new_page(viewport=VIEWPORTS[viewport], reduced_motion="reduce")
+    # bypass_csp: Playwright's wait_for_function polls with eval, which the site's policy forbids
+    page = browser.new_page(viewport=VIEWPORTS[viewport], reduced_motion="reduce", bypass_csp=True)
     shots = []
 
     def shot(name: str) -> None:
