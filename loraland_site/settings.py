@@ -188,6 +188,13 @@ LORALAND_MAX_NEW_TOKENS = env.int("LORALAND_MAX_NEW_TOKENS", default=256)
 LORALAND_MAX_PROMPT_CHARS = env.int("LORALAND_MAX_PROMPT_CHARS", default=8000)
 # Frames per stream are coalesced to at most one per interval to bound Redis traffic.
 LORALAND_STREAM_INTERVAL_MS = env.int("LORALAND_STREAM_INTERVAL_MS", default=50)
+# The WebSocket's limits: answers streaming at once on one socket (the compare page runs three),
+# and answers a minute per browser session and per IP address (0: no limit).
+LORALAND_WS_MAX_STREAMS = env.int("LORALAND_WS_MAX_STREAMS", default=4)
+LORALAND_WS_REQUESTS_PER_MINUTE_SESSION = env.int(
+    "LORALAND_WS_REQUESTS_PER_MINUTE_SESSION", default=120
+)
+LORALAND_WS_REQUESTS_PER_MINUTE_IP = env.int("LORALAND_WS_REQUESTS_PER_MINUTE_IP", default=600)
 # Requests one worker decodes together in one batch; the Celery worker runs this many task
 # threads, so every running request has a row in the engine's batch.
 LORALAND_MAX_BATCH = env.int("LORALAND_MAX_BATCH", default=32)

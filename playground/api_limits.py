@@ -61,7 +61,7 @@ class RedisCounter:
 
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
-    def count_request(self, key_id: int, window: int) -> int:
+    def count_request(self, key_id: int | str, window: int) -> int:
         name = f"loraland:api:rpm:{key_id}:{window}"
         used, _ = self.redis.pipeline().incr(name).expire(name, 120).execute()
         return used
@@ -86,7 +86,7 @@ class LocalCounter:
         self.minutes: dict[tuple[int, int], int] = {}
         self.in_flight: dict[int, set[str]] = {}
 
-    def count_request(self, key_id: int, window: int) -> int:
+    def count_request(self, key_id: int | str, window: int) -> int:
         with self.lock:
             self.minutes = {k: v for k, v in self.minutes.items() if k[1] >= window}
             self.minutes[key_id, window] = self.minutes.get((key_id, window), 0) + 1

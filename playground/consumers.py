@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import reaper, replay, selectors, services
+from . import reaper, replay, selectors, services, visitor_limits
 from .errors import GenerationError
 from .models import Generation
 from .publish import group_name, register_web_loop
@@ -76,6 +76,17 @@ class GenerateConsumer(AsyncWebsocketConsumer):
             await self.send_error(exc.code, exc.message, client_ref=client_ref_of(text_data))
 
     async def start_generation(self, message: dict):
+        if len(self.groups_joined) >= settings.LORALAND_WS_MAX_STREAMS:
+            raise GenerationError(
+                "TOO_MANY_STREAMS",
+                f"{settings.LORALAND_WS_MAX_STREAMS} answers are already streaming on this "
+                f"connection; wait for one to end.",
+            )
+        session_key = await self.session_key()
+        client = self.scope.get("client") or ("", 0)
+        await database_sync_to_async(visitor_limits.admit_generation)(
+            session_key=session_key, ip=client[0] or ""
+        )
         generation_id = uuid.uuid4()
         group = group_name(generation_id)
         # Join the group before the work is queued, so no early chunk is missed.
@@ -88,7 +99,7 @@ class GenerateConsumer(AsyncWebsocketConsumer):
                 inputs=message.get("inputs"),
                 prompt=message.get("prompt"),
                 params=message.get("params"),
-                session_key=await self.session_key(),
+                session_key=session_key,
                 client_ref=message.get("client_ref") or "",
                 generation_id=generation_id,
             )

@@ -201,3 +201,29 @@ async def test_a_live_event_already_replayed_is_not_sent_twice(ws):
     assert consumer.already_replayed({"generation_id": "g", "seq": 5})
     assert not consumer.already_replayed({"generation_id": "g", "seq": 6})
     assert not consumer.already_replayed({"generation_id": "other", "seq": 1})
+
+
+async def test_a_socket_streams_at_most_its_limit_of_answers_at_once(ws, settings):
+    settings.LORALAND_WS_MAX_STREAMS = 1
+    request = {"type": "generate", "task": "e2e_nlg", "inputs": await example_inputs("e2e_nlg"),
+               "params": {"max_new_tokens": 48}}  # fmt: skip
+    await ws.send_json_to({**request, "client_ref": "first"})
+    await ws.send_json_to({**request, "client_ref": "second"})
+    frames = await receive_until_finished(ws)
+    refused = [f for f in frames if f.get("client_ref") == "second"]
+    if not refused:  # the first may end before the second is read; then it comes next
+        refused = [await ws.receive_json_from(timeout=30)]
+    assert refused[-1]["code"] == "TOO_MANY_STREAMS"
+
+
+async def test_a_session_asking_too_often_is_told_when_to_try_again(ws, settings):
+    settings.LORALAND_WS_REQUESTS_PER_MINUTE_SESSION = 2
+    request = {"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE,
+               "params": {"max_new_tokens": 1}}  # fmt: skip
+    # Two a minute: within six quick requests one is refused, even if a minute turns meanwhile.
+    for _ in range(6):
+        await ws.send_json_to(request)
+        last = (await receive_until_finished(ws))[-1]
+        if last["type"] == "error":
+            break
+    assert last["code"] == "RATE_LIMITED" and "try again in" in last["message"]

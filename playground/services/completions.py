@@ -124,7 +124,8 @@ def checked_messages(messages) -> list[dict]:
     checked = []
     for index, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
-        content = message_text(message.get("content")) if role in ROLES else None
+        known = isinstance(role, str) and role in ROLES  # a role may be any JSON value
+        content = message_text(message.get("content")) if known else None
         if content is None:
             raise GenerationError(
                 "INVALID_MESSAGES",
