@@ -1,7 +1,8 @@
-"""Faults, on `manage.py serve` as `make run` starts it (its own private Redis, a Celery
-inference worker process, daphne): the inference worker killed with SIGKILL mid-answer. The
-visitor gets an error frame, the row is failed, the site goes on serving, and the worker that
-serve starts again answers the next request."""
+"""Faults, on real processes. The inference worker under `manage.py serve` (as `make run`
+starts it) killed with SIGKILL mid-answer: the visitor gets an error frame, the row is
+failed, the site goes on serving, and the worker that serve starts again answers the next
+request. The stack's private Redis shut down and started again, emptied: new answers work
+without restarting the web or the workers."""
 
 import asyncio
 import json
@@ -17,10 +18,10 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from loraland_site.devservices import free_port, stop
+from loraland_site.devservices import free_port, stop, wait_for_port
 
 from .conftest import ROOT
-from .test_e2e import start_serve
+from .test_e2e import one_generation, running_stack, start_serve
 
 pytestmark = pytest.mark.e2e
 LONG = {"type": "generate", "task": "webnlg", "model": "base", "inputs": None,
@@ -108,3 +109,40 @@ def test_a_worker_killed_mid_answer_fails_its_answer_and_another_takes_the_next(
     assert frames[-1]["type"] == "done"
     log = "".join(lines)
     assert "the inference worker exited with status -9" in log and "started again" in log
+
+
+def restart_redis(url: str) -> subprocess.Popen:
+    """Shut the stack's Redis down (losing everything in it) and start a new one on its port."""
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True)
+    time.sleep(0.5)
+    fresh = subprocess.Popen(
+        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for_port(int(port), proc=fresh)
+    return fresh
+
+
+def test_after_a_redis_restart_new_answers_work_without_restarting_anything(
+    demo_config, tmp_path_factory
+):
+    with running_stack(demo_config, tmp_path_factory.mktemp("redis-restart")) as stack:
+        request = {"type": "generate", "task": "glue_sst2", "inputs": {"sentence": "a fine film"},
+                   "params": {"max_new_tokens": 2}}  # fmt: skip
+        assert one_generation(stack.url, request)[-1]["type"] == "done"
+        fresh = restart_redis(stack.env["REDIS_URL"])
+        try:
+            wait_for_a_worker(stack.url)  # the worker beats again into the new Redis
+            deadline = time.monotonic() + 60
+            while True:  # the first tries may meet connections still being re-made
+                try:
+                    last = one_generation(stack.url, request)[-1]
+                except Exception:
+                    last = {"type": "error", "code": "socket"}
+                if last["type"] == "done" or time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+            assert last["type"] == "done", last
+        finally:
+            stop(fresh)
