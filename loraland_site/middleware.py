@@ -2,8 +2,9 @@
 
 WhiteNoise's middleware is sync only, and one sync middleware makes Django run the whole chain,
 and every async view under it, on a worker thread: the API's views then run in a task of their
-own that a client's disconnect never cancels. This one serves the same files, off the event
-loop, and passes every other request on without leaving it."""
+own that a client's disconnect never cancels. AsyncWhiteNoiseMiddleware serves the same files,
+off the event loop, and passes every other request on without leaving it."""
+
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from whitenoise.middleware import WhiteNoiseMiddleware

@@ -13,6 +13,7 @@ import uuid
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from . import reaper, replay, selectors, services, visitor_limits
 from .errors import GenerationError
@@ -74,6 +75,14 @@ class GenerateConsumer(AsyncWebsocketConsumer):
                 await self.cancel_generation(message)
         except GenerationError as exc:
             await self.send_error(exc.code, exc.message, client_ref=client_ref_of(text_data))
+        except (OperationalError, InterfaceError):  # nothing was written: say so, stay open
+            log.exception("the database did not answer a WebSocket message")
+            await self.send_error(
+                "DATABASE_UNAVAILABLE",
+                "The site cannot reach its database just now; nothing was saved. Try again in a "
+                "few seconds.",
+                client_ref=client_ref_of(text_data),
+            )
 
     async def start_generation(self, message: dict):
         if len(self.groups_joined) >= settings.LORALAND_WS_MAX_STREAMS:

@@ -356,12 +356,21 @@ def test_with_no_worker_beating_healthz_and_the_api_say_503(stack):
     assert int(unavailable.value.response.headers["Retry-After"]) > 0
 
 
-def test_healthz_says_503_when_the_database_does_not_answer(stack):
+def test_with_the_database_gone_pages_say_503_and_the_socket_says_why(stack):
     nowhere = f"postgres://loraland@127.0.0.1:{free_port()}/gone"
-    with another_web_process(stack, DATABASE_URL=nowhere) as url:
+    with another_web_process(stack, DATABASE_URL=nowhere, DEBUG="false") as url:
         health = httpx.get(url + "/healthz")
+        page = httpx.get(url + "/tasks/glue_sst2/")
+        request = {"type": "generate", "task": "glue_sst2", "inputs": {"sentence": "fine"}}
+        frames = one_generation(url, request)
     assert health.status_code == 503 and health.json()["checks"]["database"] == "failing"
     assert health.json()["checks"]["redis"] == "ok"
+    assert page.status_code == 503 and 'data-testid="unavailable"' in page.text
+    assert int(page.headers["Retry-After"]) > 0 and "Traceback" not in page.text
+    assert (
+        frames[-1]["code"] == "DATABASE_UNAVAILABLE"
+        and "nothing was saved" in frames[-1]["message"]
+    )
 
 
 # --- /metrics: the web's, and the inference worker's on its scrape port ----------------------
