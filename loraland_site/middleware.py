@@ -5,7 +5,6 @@ and every async view under it, on a worker thread: the API's views then run in a
 own that a client's disconnect never cancels. AsyncWhiteNoiseMiddleware serves the same files,
 off the event loop, and passes every other request on without leaving it."""
 
-
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from whitenoise.middleware import WhiteNoiseMiddleware
 
