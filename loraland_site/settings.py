@@ -162,7 +162,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ROUTES = {
     "playground.tasks.generate_reference": {"queue": "reference"},
     "playground.tasks.*": {"queue": "inference"},
+    "playground.maintenance.*": {"queue": "maintenance"},  # served by the reference worker
 }
+# Visitors' prompts and answers are deleted after this many days (0: kept); saved gallery
+# entries are kept. A daily beat task does it (loraland_site/celery.py).
+LORALAND_RETENTION_DAYS = env.int("LORALAND_RETENTION_DAYS", default=30)
 CELERY_WORKER_POOL = "threads"  # one engine per process, shared by the task threads
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False

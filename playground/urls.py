@@ -7,6 +7,7 @@ from . import api, gallery_views, health, metrics, views
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("tasks/<slug:slug>/", views.task_detail, name="task"),
+    path("tasks/<slug:slug>/history/delete/", views.history_delete, name="history-delete"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("compare/<slug:slug>/", views.compare, name="compare"),
     path("compare/<slug:slug>/score/", views.compare_score, name="compare-score"),

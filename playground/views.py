@@ -4,7 +4,7 @@ import json
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -38,6 +38,14 @@ def task_card(task) -> dict:
     }
 
 
+@require_POST
+def history_delete(request, slug: str):
+    """The visitor's own prompts and answers on this task, deleted (the retention policy's
+    other half: README)."""
+    services.history_delete(task_slug=slug, session_key=request.session.session_key or "")
+    return redirect(reverse("task", args=[slug]) + "#conversation-title")
+
+
 def task_detail(request, slug: str):
     task = selectors.task_get(slug=slug)
     if task is None:
@@ -55,6 +63,7 @@ def task_detail(request, slug: str):
         "evaluation": task_evaluation(task),
         "reference_configured": live,
         "reference_model": services.model_name("reference") if live else "",
+        "retention_days": settings.LORALAND_RETENTION_DAYS,
     }
     return render(request, "playground/task.html", context)
 

@@ -49,7 +49,8 @@ def test_compose_runs_web_and_an_inference_worker_on_redis_and_postgres():
     assert services["worker"]["environment"]["LORALAND_DEVICE"] == "cuda"
     assert "daphne" in " ".join(services["web"]["command"])
     # Reference answers have their own worker, so they never hold an engine worker's thread.
-    assert "reference" in services["reference-worker"]["command"]
+    assert "reference,maintenance" in services["reference-worker"]["command"]
+    assert "beat" in services["beat"]["command"]  # sends the daily retention purge
     assert "reference" not in services["worker"]["command"]
 
 

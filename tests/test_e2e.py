@@ -93,7 +93,7 @@ def running_stack(demo_config, workdir: Path, **settings: str):
         stack.manage("load_tasks")
         stack.worker = start_worker(env, stack.worker_log)
         procs.append(stack.worker)
-        procs.append(start_worker(env, stack.reference_worker_log, queues="reference"))
+        procs.append(start_worker(env, stack.reference_worker_log, queues="reference,maintenance"))
         port = free_port()
         procs.append(subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env=env))
         wait_for_port(port, timeout_s=60, proc=procs[-1])

@@ -126,3 +126,50 @@ def test_the_admin_s_adapter_list_names_bases_without_the_server_s_paths(admin_c
     listed = admin_client.get("/admin/playground/adapter/").content.decode()
     assert ">SmolLM2-135M-Instruct</span>" in listed and "maths/2" in listed
     assert ">/srv/models" not in listed  # the full path only as a tooltip
+
+
+def test_a_visitor_deletes_their_own_history_and_old_answers_expire(client, catalog, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from playground import retention
+
+    client.get("/tasks/glue_sst2/")  # a session
+    mine = services.generation_create(
+        task_slug="glue_sst2", model_kind="base", prompt="mine",
+        session_key=client.session.session_key,
+    )  # fmt: skip
+    theirs = services.generation_create(
+        task_slug="glue_sst2", model_kind="base", prompt="theirs", session_key="another"
+    )
+    Generation.objects.update(status="done")
+    page = client.get("/tasks/glue_sst2/").content.decode()
+    assert "kept for 30 days" in page and 'data-testid="history-delete"' in page
+    response = client.post("/tasks/glue_sst2/history/delete/")
+    assert response.status_code == 302
+    assert list(Generation.objects.values_list("id", flat=True)) == [theirs.id]
+    assert not Generation.objects.filter(id=mine.id).exists()
+
+    Generation.objects.update(created_at=timezone.now() - timedelta(days=31))
+    recent = services.generation_create(
+        task_slug="glue_sst2", model_kind="base", prompt="new", session_key="another"
+    )
+    Generation.objects.filter(id=recent.id).update(status="done")
+    assert retention.purge_old_generations() == 1
+    assert list(Generation.objects.values_list("id", flat=True)) == [recent.id]
+    settings.LORALAND_RETENTION_DAYS = 0
+    Generation.objects.update(created_at=timezone.now() - timedelta(days=400))
+    assert retention.purge_old_generations() == 0  # 0: kept for ever
+
+
+def test_celery_beat_purges_old_answers_daily_on_the_light_worker():
+    from django.conf import settings as django_settings
+
+    from loraland_site.celery import app
+
+    (entry,) = app.conf.beat_schedule.values()
+    assert entry["task"] == "playground.maintenance.purge_old_generations"
+    assert entry["schedule"].hour == {3}  # once a day
+    routes = django_settings.CELERY_TASK_ROUTES
+    assert routes["playground.maintenance.*"] == {"queue": "maintenance"}

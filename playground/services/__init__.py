@@ -52,6 +52,7 @@ from .generations import (
     enqueue_reference,
     generation_cancel,
     generation_create,
+    history_delete,
     prompt_from,
 )
 from .references import (
@@ -84,6 +85,7 @@ from .uploads import (
 )
 
 __all__ = [
+    "history_delete",
     "ModelTarget",
     "completion_create",
     "resolve_model",

@@ -190,6 +190,18 @@ def enqueue(task_name: str, generation_id, *, queue: str) -> None:
     threading.Thread(target=task.apply, args=([str(generation_id)],), daemon=True).start()
 
 
+def history_delete(*, task_slug: str, session_key: str) -> int:
+    """A visitor deletes their own prompts and answers on a task (those still running end
+    first and stay); how many were deleted. Gallery entries keep their own copies."""
+    if not session_key:
+        return 0
+    mine = Generation.objects.filter(task__slug=task_slug, session_key=session_key).exclude(
+        status__in=(Generation.Status.QUEUED, Generation.Status.RUNNING)
+    )
+    deleted, _ = mine.delete()
+    return deleted
+
+
 def generation_cancel(*, generation_id, session_key: str) -> None:
     """Ask the worker to stop; only the browser session that started it may."""
     generation = Generation.objects.filter(id=generation_id, session_key=session_key or "").first()

@@ -1,11 +1,13 @@
-"""`make run`: daphne + a Celery inference worker + a reference worker (+ a private redis-server
-when REDIS_URL is unset), each started again if it exits (loraland_site/supervisor.py)."""
+"""`make run`: daphne + a Celery inference worker + a light worker (reference answers and
+maintenance) + Celery beat (+ a private redis-server when REDIS_URL is unset), each started
+again if it exits (loraland_site/supervisor.py)."""
 
 import os
 import signal
 import subprocess
 import sys
 from contextlib import suppress
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -18,6 +20,7 @@ from loraland_site.devservices import (
     worker_command,
 )
 from loraland_site.supervisor import Supervisor
+from playground import retention
 
 # Reference answers in flight at once; each thread only waits on the reference API.
 REFERENCE_THREADS = 16
@@ -48,9 +51,11 @@ class Command(BaseCommand):
                 )
         supervisor = Supervisor(self.log)
         try:
+            self.purge_old_answers()
             if redis_url:
                 supervisor.add("the inference worker", lambda: self.start_worker(env))
                 supervisor.add("the reference worker", lambda: self.start_reference_worker(env))
+                supervisor.add("celery beat", lambda: self.start_beat(env))
             web = supervisor.add("daphne", lambda: self.start_daphne(env, host, port))
             wait_for_port(port, timeout_s=60, proc=web.proc)
             self.log(f"LoRA Land is up: http://{host}:{port}/  (Ctrl-C stops)")
@@ -69,8 +74,24 @@ class Command(BaseCommand):
 
     def start_reference_worker(self, env):
         """Reference answers wait on a remote API: a light worker of their own, no model."""
-        command = worker_command(REFERENCE_THREADS, queues="reference")
+        command = worker_command(REFERENCE_THREADS, queues="reference,maintenance")
         return subprocess.Popen([*command, "--hostname", f"reference-{os.getpid()}@%h"], env=env)
+
+    def start_beat(self, env):
+        """Celery beat: sends the daily maintenance tasks (loraland_site/celery.py)."""
+        schedule = Path(settings.BASE_DIR, "var", "celerybeat-schedule")
+        schedule.parent.mkdir(exist_ok=True)
+        command = [sys.executable, "-m", "celery", "-A", "loraland_site", "beat",
+                   "--schedule", str(schedule), "--loglevel", "INFO"]  # fmt: skip
+        return subprocess.Popen(command, env=env)
+
+    def purge_old_answers(self):
+        """A laptop is seldom up at beat's hour: the retention purge also runs at each start."""
+        deleted = retention.purge_old_generations()
+        if deleted:
+            self.log(
+                f"deleted {deleted} answers older than {settings.LORALAND_RETENTION_DAYS} days"
+            )
 
     def start_daphne(self, env, host, port):
         return subprocess.Popen(daphne_command(host, port), env=env)
