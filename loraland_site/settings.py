@@ -171,6 +171,7 @@ CELERY_WORKER_POOL = "threads"  # one engine per process, shared by the task thr
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log as LOGGING says (LOG_FORMAT)
 
 # --- The model ------------------------------------------------------------------------------
 # SmolLM2-135M-Instruct, converted by build_demo from its PyPI wheel (fetched into
@@ -246,11 +247,20 @@ LORALAND_API_MAX_CONCURRENT = env.int("LORALAND_API_MAX_CONCURRENT", default=8)
 # A second worker on one machine needs a port of its own.
 LORALAND_WORKER_METRICS_PORT = env.int("LORALAND_WORKER_METRICS_PORT", default=9101)
 
+# "plain" lines for people, or "json": one object a line, with each record's fields (a
+# generation's id among them) for a log shipper.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # httpx logs every request to the reference model at INFO, httpx2 (huggingface_hub's
     # client) every request of `manage.py fetch_models`, which shows progress bars instead.

@@ -105,7 +105,8 @@ async def completion(request, *, chat: bool):
     except GenerationError as exc:
         return project_error(exc.code, exc.message, prompt_param, limit_name)
     except Exception:  # the broker down, say: still OpenAI's shape, and the cause in the log
-        log.exception("could not start API generation %s", exchange.generation_id)
+        gid = str(exchange.generation_id)
+        log.exception("could not start API generation %s", gid, extra={"generation_id": gid})
         message = "The request could not be queued; the error was logged. Try again."
         return openai_error(500, message, "server_error", "server_error")
     exchange.created = True

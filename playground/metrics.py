@@ -65,6 +65,23 @@ ITL = Histogram(
 )
 
 
+# The reaper runs in the web (for the answers it streams) and in the workers (for all): each
+# process counts its own in the registry it serves.
+REAPED = [
+    Counter(
+        "loraland_generations_reaped",
+        "Running generations failed as WORKER_LOST because their worker stopped beating.",
+        registry=registry,
+    )
+    for registry in (WEB, WORKER)
+]
+
+
+def observe_reaped() -> None:
+    for counter in REAPED:
+        counter.inc()
+
+
 def observe_answer(model_kind: str, outcome: str) -> None:
     GENERATIONS.labels(model_kind, outcome).inc()
 

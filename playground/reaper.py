@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from . import heartbeat, replay
+from . import heartbeat, metrics, replay
 from .models import Generation
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,12 @@ def fail(generation_id) -> None:
         finished_at=timezone.now(),
     )
     if updated:
-        log.warning("generation %s failed: its worker stopped beating", generation_id)
+        metrics.observe_reaped()
+        log.warning(
+            "generation %s failed: its worker stopped beating",
+            generation_id,
+            extra={"generation_id": str(generation_id), "error_code": WORKER_LOST},
+        )
         # kept for a reader that reattaches later (its stream has no last event otherwise)
         payload = {"generation_id": str(generation_id), "code": WORKER_LOST, "message": MESSAGE}
         replay.record(str(generation_id), "error", payload)

@@ -125,11 +125,12 @@ def run_generation(generation_id: str, stream) -> None:
     if generation is None:
         return  # cancelled or deleted while queued
     publisher = Publisher(generation_id)
+    log.info("generation %s started", generation_id, extra=ids(generation))
     try:
         stream(generation, publisher)
     except Exception:  # tell the browser rather than leave it waiting
         # The exception's own words (paths, hosts, SQL) go to the log, not to the visitor.
-        log.exception("generation %s failed", generation_id)
+        log.exception("generation %s failed", generation_id, extra=ids(generation))
         message = "The worker failed while answering; the error was logged. Please try again."
         metrics.observe_answer(generation.model_kind, "WORKER_ERROR")
         fail(publisher, generation_id, "WORKER_ERROR", message)
@@ -193,6 +194,16 @@ def stream_reference(generation, publisher: Publisher) -> None:
     end_stream(publisher, generation, tokens, done)
 
 
+def ids(generation) -> dict:
+    """A generation's fields for a log record (LOG_FORMAT=json writes each as a key)."""
+    return {
+        "generation_id": str(generation.id),
+        "model_kind": generation.model_kind,
+        "adapter": generation.adapter_name,
+        "worker": generation.worker,
+    }
+
+
 def engine_request(generation) -> GenerationRequest:
     """A row as the engine's request. A task's base model gets its prompt as the user's turn of
     the chat template, as the compare page shows it; the base model's own name (the API's, of
@@ -245,6 +256,13 @@ def end_stream(
     # counted once it is told: a failure above is counted as the WORKER_ERROR it becomes
     outcome = end.finish_reason if isinstance(end, GenerationResult) else end.code
     metrics.observe_answer(generation.model_kind, outcome)
+    tokens_made = end.completion_tokens if isinstance(end, GenerationResult) else None
+    log.info(
+        "generation %s ended: %s",
+        gid,
+        outcome,
+        extra={**ids(generation), "outcome": outcome, "completion_tokens": tokens_made},
+    )
 
 
 @contextmanager

@@ -104,3 +104,6 @@ def test_the_reaper_fails_only_rows_whose_worker_stays_gone(redis_url, monkeypat
     assert Generation.objects.get(id=ours).status == "running"
     assert Generation.objects.get(id=done).status == "done"  # a finished answer is kept
     assert replay.events(theirs)[-1][0] == "error"  # a reader reattaching learns it too
+    from playground import metrics
+
+    assert metrics.REAPED[0]._value.get() >= 1  # counted on /metrics

@@ -72,3 +72,17 @@ async def test_a_websocket_from_another_site_is_refused():
     assert not connected
     async with site_socket():  # the site's own origin is let in
         pass
+
+
+def test_json_logs_carry_a_generation_s_id_as_a_field():
+    import json
+
+    said = manage(
+        "shell", "-c",
+        "import logging; logging.getLogger('playground.tasks').warning("
+        "'generation %s ended: %s', 'g-1', 'stop', extra={'generation_id': 'g-1'})",
+        LOG_FORMAT="json",
+    )  # fmt: skip
+    (line,) = [json.loads(line) for line in said.stderr.splitlines() if "g-1" in line]
+    assert line["generation_id"] == "g-1" and line["levelname"] == "WARNING"
+    assert line["message"] == "generation g-1 ended: stop" and line["name"] == "playground.tasks"
