@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install prepare browser bench bench-smollm2 screenshots clean
+.PHONY: run test lint format install prepare browser bench bench-smollm2 screenshots loadtest clean
 
 run: prepare
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
@@ -47,6 +47,12 @@ browser:
 # catalog of its own there: the benchmark runs the adapter each task of the catalog serves.
 MINI := LORALAND_BASE_MODEL=var/mini/models/loraland-mini LORALAND_ADAPTER_DIR=var/mini/adapters \
 	LORALAND_DATA_DIR=var/mini/data DATABASE_URL=sqlite:///var/mini/db.sqlite3
+# 100 WebSocket clients x 5 greedy requests on a private stack of SmolLM2 (make prepare), then
+# the engine alone on the same requests: a table (ARGS=--json); exits 1 on a lost, failed or
+# different answer.
+loadtest: prepare
+	$(PY) scripts/loadtest.py $(ARGS)
+
 # The README's screenshots (docs/screenshots/), of the site `make run` serves in another shell.
 screenshots: install browser
 	$(PY) scripts/screenshots.py --url http://$(HOST):$(PORT) $(ARGS)

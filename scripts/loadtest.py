@@ -1,0 +1,254 @@
+"""The load test (`make loadtest`): a private stack on loopback (redis-server, one Celery
+inference worker, daphne, a SQLite file), many WebSocket clients at once, each sending greedy
+requests one after another over the catalog's tasks; then the engine alone, with the same batch
+cap, on the same requests. Prints a table (and JSON with --json): requests/s, tokens/s, TTFT
+p50/p95, and the end-to-end tokens/s against the engine's. Exits 1 if a request was lost,
+failed, or answered other than the engine's greedy answer to the same prompt.
+
+    python scripts/loadtest.py [--clients 100] [--requests 5] [--max-new-tokens 32] [--json]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loraland_site.devservices import (  # noqa: E402
+    daphne_command,
+    free_port,
+    start_private_redis,
+    stop,
+    wait_for_port,
+    worker_command,
+)
+
+
+def main() -> int:
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="loraland-loadtest-") as workdir:
+        env = stack_env(args, Path(workdir))
+        procs = []
+        try:
+            redis = start_private_redis()
+            if redis is None:
+                sys.exit("loadtest needs redis-server on PATH")
+            procs.append(redis[0])
+            env["REDIS_URL"] = redis[1]
+            for command in (["migrate", "--noinput"], ["load_tasks"]):
+                subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
+                               check=True, capture_output=True)  # fmt: skip
+            procs.append(start_worker(env, Path(workdir) / "worker.log", args.max_batch))
+            port = free_port()
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            daphne = daphne_command("127.0.0.1", port)
+            procs.append(subprocess.Popen(daphne, cwd=ROOT, env=env, **quiet))
+            wait_for_port(port, timeout_s=60, proc=procs[-1])
+            requests = plan(Path(workdir) / "db.sqlite3", args)
+            site = asyncio.run(run_clients(f"http://127.0.0.1:{port}", requests, args.clients))
+        finally:
+            for proc in reversed(procs):
+                stop(proc)
+        rows = stored_answers(Path(workdir) / "db.sqlite3")
+    engine = engine_alone(rows, env, args.max_batch)
+    report = summarise(site, rows, engine, args)
+    print(json.dumps(report, indent=2) if args.json else table(report))
+    return 0 if report["lost"] == report["errors"] == report["mismatches"] == 0 else 1
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=5, help="per client, one after another")
+    parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument("--max-batch", type=int, default=32, help="LORALAND_MAX_BATCH")
+    parser.add_argument(
+        "--base-model",
+        default=os.environ.get(
+            "LORALAND_BASE_MODEL", str(ROOT / "var/models/SmolLM2-135M-Instruct")
+        ),
+    )
+    parser.add_argument(
+        "--adapter-dir", default=os.environ.get("LORALAND_ADAPTER_DIR", str(ROOT / "var/adapters"))
+    )
+    parser.add_argument("--json", action="store_true")
+    return parser.parse_args()
+
+
+def stack_env(args, workdir: Path) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "LORALAND_BASE_MODEL": args.base_model,
+        "LORALAND_ADAPTER_DIR": args.adapter_dir,
+        "LORALAND_MAX_BATCH": str(args.max_batch),
+        # every client comes from 127.0.0.1, each on a socket of its own: no per-IP limit
+        "LORALAND_WS_REQUESTS_PER_MINUTE_IP": "0",
+        "LORALAND_WORKER_METRICS_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def start_worker(env: dict, log_path: Path, threads: int) -> subprocess.Popen:
+    log = log_path.open("w")
+    proc = subprocess.Popen(worker_command(threads), cwd=ROOT, env={**env, "LOG_LEVEL": "INFO"},
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while "ready." not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            sys.exit("the worker did not start:\n" + log_path.read_text()[-2000:])
+        time.sleep(0.2)
+    return proc
+
+
+def plan(db_path: Path, args) -> list[list[dict]]:
+    """Each client's requests: the catalog's tasks in turn (those with an adapter, when some
+    have one), each task's examples in turn, the fine-tuned model where the task has an
+    adapter (else the base), greedy."""
+    with sqlite3.connect(db_path) as db:
+        tasks = db.execute(
+            "select id, slug, examples from playground_task order by position"
+        ).fetchall()
+        adapted = {task_id for (task_id,) in db.execute(
+            "select task_id from playground_adapter where is_active")}  # fmt: skip
+    catalog = [
+        (slug, task_id in adapted, json.loads(examples)) for task_id, slug, examples in tasks
+    ]
+    # The tasks the base serves an adapter for (all 25 with SmolLM2); their examples fit its
+    # context (some of the others' are longer than the tiny test model's 512 tokens).
+    catalog = [entry for entry in catalog if entry[2] and (entry[1] or not adapted)]
+    clients = []
+    for client in range(args.clients):
+        requests = []
+        for turn in range(args.requests):
+            n = client * args.requests + turn
+            slug, adapted_task, examples = catalog[n % len(catalog)]
+            requests.append({
+                "type": "generate", "task": slug,
+                "model": "finetuned" if adapted_task else "base",
+                "inputs": examples[(n // len(catalog)) % len(examples)]["inputs"],
+                "params": {"max_new_tokens": args.max_new_tokens, "temperature": 0},
+                "client_ref": f"{client}-{turn}",
+            })  # fmt: skip
+        clients.append(requests)
+    return clients
+
+
+async def run_clients(url: str, clients: list[list[dict]], concurrency: int) -> dict:
+    started = time.perf_counter()
+    results = await asyncio.gather(*(one_client(url, requests) for requests in clients))
+    elapsed = time.perf_counter() - started
+    answers = [answer for client in results for answer in client]
+    return {"elapsed_s": elapsed, "answers": answers, "sent": sum(len(c) for c in clients)}
+
+
+async def one_client(url: str, requests: list[dict]) -> list[dict]:
+    answers = []
+    async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url,
+                       max_size=None, open_timeout=60) as ws:  # fmt: skip
+        for request in requests:
+            sent = time.perf_counter()
+            await ws.send(json.dumps(request))
+            first, frame = None, {}
+            while frame.get("type") not in ("done", "error"):
+                frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=300))
+                if frame.get("type") == "token" and first is None:
+                    first = time.perf_counter()
+            answers.append({**frame, "ttft_s": (first or time.perf_counter()) - sent})
+    return answers
+
+
+def stored_answers(db_path: Path) -> list[dict]:
+    with sqlite3.connect(db_path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(
+            "select id, prompt, model_kind, adapter_name, output, completion_tokens, status, "
+            "params from playground_generation")]  # fmt: skip
+
+
+def engine_alone(rows: list[dict], env: dict, max_batch: int) -> dict:
+    """The same requests submitted to one engine at once, as the worker's would be (those the
+    site answered)."""
+    rows = [row for row in rows if row["status"] == "done"]
+    from worker.engine import DoneEvent, Engine, EngineConfig, GenerationRequest, SamplingParams
+
+    config = EngineConfig(
+        base_model=env["LORALAND_BASE_MODEL"],
+        adapter_dir=env["LORALAND_ADAPTER_DIR"],
+        max_batch=max_batch,
+    )
+    engine = Engine(config)
+    try:
+        requests = [
+            GenerationRequest(
+                prompt=row["prompt"], adapter=row["adapter_name"] or None,
+                params=SamplingParams(max_new_tokens=json.loads(row["params"])["max_new_tokens"]),
+                chat=row["model_kind"] == "base",
+            )
+            for row in rows
+        ]  # fmt: skip
+        engine.generate(requests[0])  # warm: the first adapter loads and torch settles
+        started = time.perf_counter()
+        handles = [engine.submit(request) for request in requests]
+        done = [next(e for e in h.events() if isinstance(e, DoneEvent)) for h in handles]
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.close()
+    return {
+        "elapsed_s": elapsed,
+        "texts": {row["id"]: d.text for row, d in zip(rows, done, strict=True)},
+        "tokens": sum(d.completion_tokens for d in done),
+    }
+
+
+def summarise(site: dict, rows: list[dict], engine: dict, args) -> dict:
+    answers = site["answers"]
+    errors = [a for a in answers if a.get("type") == "error"]
+    done = [a for a in answers if a.get("type") == "done"]
+    # SQLite keeps a UUID as 32 hex digits
+    mismatches = [
+        a["generation_id"]
+        for a in done
+        if engine["texts"].get(a["generation_id"].replace("-", "")) != a["text"]
+    ]
+    tokens = sum(a["usage"]["completion_tokens"] or 0 for a in done)
+    ttfts = sorted(a["ttft_s"] for a in done)
+    site_tps = tokens / site["elapsed_s"]
+    engine_tps = engine["tokens"] / engine["elapsed_s"]
+    return {
+        "clients": args.clients,
+        "requests_per_client": args.requests,
+        "max_new_tokens": args.max_new_tokens,
+        "max_batch": args.max_batch,
+        "sent": site["sent"],
+        "lost": site["sent"] - len(answers),
+        "errors": len(errors),
+        "error_codes": sorted({e.get("code") for e in errors}),
+        "mismatches": len(mismatches),
+        "requests_per_s": round(len(done) / site["elapsed_s"], 2),
+        "tokens_per_s": round(site_tps, 1),
+        "ttft_p50_ms": round(1000 * statistics.median(ttfts), 1) if ttfts else None,
+        "ttft_p95_ms": round(1000 * ttfts[int(0.95 * (len(ttfts) - 1))], 1) if ttfts else None,
+        "engine_tokens_per_s": round(engine_tps, 1),
+        "site_vs_engine": round(site_tps / engine_tps, 2) if engine_tps else None,
+    }
+
+
+def table(report: dict) -> str:
+    return "\n".join(f"{key:>22}  {value}" for key, value in report.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

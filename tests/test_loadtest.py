@@ -1,0 +1,26 @@
+"""`make loadtest`, small: a handful of WebSocket clients on a private stack of the test demo,
+then the engine alone on the same requests. Only correctness is asserted (nothing lost, no
+error, every answer the engine's greedy one); its speed figures are the benchmark's business."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_load_test_loses_nothing_and_every_answer_is_the_engine_s(demo_config):
+    command = [sys.executable, "scripts/loadtest.py", "--clients", "8", "--requests", "3",
+               "--max-new-tokens", "8", "--max-batch", "8", "--json",
+               "--base-model", str(demo_config.base_dir),
+               "--adapter-dir", str(demo_config.adapter_dir)]  # fmt: skip
+    ran = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    report = json.loads(ran.stdout)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert report["sent"] == 24 and report["lost"] == report["errors"] == 0
+    assert report["mismatches"] == 0
+    assert report["tokens_per_s"] > 0 and report["engine_tokens_per_s"] > 0
