@@ -227,3 +227,18 @@ async def test_a_session_asking_too_often_is_told_when_to_try_again(ws, settings
         if last["type"] == "error":
             break
     assert last["code"] == "RATE_LIMITED" and "try again in" in last["message"]
+
+
+async def test_an_address_asking_too_often_is_limited_across_its_sockets(catalog, settings):
+    settings.LORALAND_WS_REQUESTS_PER_MINUTE_SESSION = 0
+    settings.LORALAND_WS_REQUESTS_PER_MINUTE_IP = 2
+    request = {"type": "generate", "task": "glue_sst2", "inputs": EXAMPLE,
+               "params": {"max_new_tokens": 1}}  # fmt: skip
+    last = {}
+    for _ in range(6):  # a new socket, and session, each time: only the address repeats
+        async with site_socket(client=("203.0.113.9", 50000)) as ws:
+            await ws.send_json_to(request)
+            last = (await receive_until_finished(ws))[-1]
+        if last["type"] == "error":
+            break
+    assert last["code"] == "RATE_LIMITED" and "address" in last["message"]

@@ -6,13 +6,16 @@ from channels.testing import WebsocketCommunicator
 
 
 @asynccontextmanager
-async def site_socket():
-    """A connected /ws/generate/ socket, as a browser on the site opens it."""
+async def site_socket(client: tuple[str, int] | None = None):
+    """A connected /ws/generate/ socket, as a browser on the site opens it (from `client`, an
+    (address, port), as a server would see it)."""
     from loraland_site.asgi import application  # after Django's test settings are in place
 
     communicator = WebsocketCommunicator(
         application, "/ws/generate/", headers=[(b"origin", b"http://127.0.0.1")]
     )
+    if client is not None:
+        communicator.scope["client"] = client
     connected, _ = await communicator.connect()
     assert connected
     try:
