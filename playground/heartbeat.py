@@ -47,6 +47,22 @@ def beat(worker_id: str, state: dict) -> None:
     pipe.execute()
 
 
+STARTS = "loraland:worker-starts"  # hash: queue -> worker processes started, ever
+
+
+def count_start(queue: str) -> None:
+    """A worker process started (the first, or one started again after a death or a deploy,
+    by `manage.py serve` or by compose): /metrics exports the count."""
+    try:
+        redis_client().hincrby(STARTS, queue, 1)
+    except Exception:  # Redis not up yet: the worker starts all the same
+        log.warning("could not count this worker's start", exc_info=True)
+
+
+def start_counts() -> dict[str, int]:
+    return {q.decode(): int(n) for q, n in redis_client().hgetall(STARTS).items()}
+
+
 def stop_beating(worker_id: str) -> None:
     """A worker that shuts down cleanly says so at once rather than expiring."""
     redis_client().pipeline().delete(worker_key(worker_id)).zrem(INDEX, worker_id).execute()

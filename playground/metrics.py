@@ -148,6 +148,18 @@ class WebCollector(Collector):
         yield gauge(
             "loraland_workers_running_requests", "Rows decoding, over all workers.", running
         )
+        starts = CounterMetricFamily(
+            "loraland_worker_starts",
+            "Worker processes started, by queue: more than the workers running means restarts.",
+            labels=["queue"],
+        )
+        try:
+            counts = {} if settings.LORALAND_IN_PROCESS else heartbeat.start_counts()
+        except Exception:  # Redis down: /healthz says so
+            counts = {}
+        for queue in QUEUES:
+            starts.add_metric([queue], counts.get(queue, 0))
+        yield starts
 
 
 def queue_depths() -> dict[str, int]:

@@ -67,6 +67,7 @@ def start_worker(sender, **_):
         global _heartbeat
         state = partial(worker_state, engine)
         me = worker_identity(sender.hostname)
+        heartbeat.count_start("inference" if engine is not None else "reference")
         chore = partial(reap_quietly, me)
         _heartbeat = heartbeat.Heartbeat(me, state, chore=chore).start()
 

@@ -408,6 +408,7 @@ def test_the_metrics_count_what_the_api_and_the_worker_did(stack):
     assert moved(web, web_before, "loraland_api_requests_total", **ok) == 1
     assert moved(web, web_before, "loraland_api_requests_total", **missing) == 1
     assert web[("loraland_workers_live", (("queue", "inference"),))] == 1
+    assert web[("loraland_worker_starts_total", (("queue", "inference"),))] >= 1
     assert ("loraland_queue_depth", (("queue", "inference"),)) in web
     assert moved(worker, worker_before, "loraland_generated_tokens_total") >= 1
     assert moved(worker, worker_before, "loraland_time_to_first_token_seconds_count") == 1
