@@ -246,6 +246,9 @@ LORALAND_API_MAX_CONCURRENT = env.int("LORALAND_API_MAX_CONCURRENT", default=8)
 # Where an inference worker serves its Prometheus metrics (GET :PORT/metrics); 0: not served.
 # A second worker on one machine needs a port of its own.
 LORALAND_WORKER_METRICS_PORT = env.int("LORALAND_WORKER_METRICS_PORT", default=9101)
+# Route a request to a worker that already holds its adapter (its own queue), by the workers'
+# heartbeats; false: every request to the shared queue (playground/worker_routing.py).
+LORALAND_ADAPTER_AFFINITY = env.bool("LORALAND_ADAPTER_AFFINITY", default=True)
 
 # "plain" lines for people, or "json": one object a line, with each record's fields (a
 # generation's id among them) for a log shipper.

@@ -15,7 +15,7 @@ from contextlib import closing, contextmanager
 from functools import partial
 
 from celery import current_task, shared_task
-from celery.signals import worker_init, worker_shutdown
+from celery.signals import celeryd_after_setup, worker_init, worker_shutdown
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -29,7 +29,7 @@ from worker.engine import (
 )
 from worker.runtime import get_engine
 
-from . import cancel, heartbeat, metrics, reaper, results
+from . import cancel, heartbeat, metrics, reaper, results, worker_routing
 from .errors import GenerationError
 from .publish import ChunkCoalescer, Publisher
 from .reference import ReferenceStream
@@ -54,6 +54,14 @@ def engine_config() -> EngineConfig:
     )
 
 
+@celeryd_after_setup.connect
+def take_own_queue(sender, instance, **_):
+    """An inference worker also takes from a queue of its own, where the web routes requests
+    for the adapters it holds (worker_routing.py), as Celery documents per-worker queues."""
+    if worker_routing.SHARED_QUEUE in instance.app.amqp.queues.consume_from:
+        instance.app.amqp.queues.select_add(worker_routing.own_queue(sender))
+
+
 @worker_init.connect
 def start_worker(sender, **_):
     """Load the model once per inference worker process before any task (threads pool: no
@@ -65,7 +73,7 @@ def start_worker(sender, **_):
         metrics.serve_worker_metrics(engine, settings.LORALAND_WORKER_METRICS_PORT)
     if not settings.LORALAND_IN_PROCESS:
         global _heartbeat
-        state = partial(worker_state, engine)
+        state = partial(worker_state, engine, worker_routing.own_queue(sender.hostname))
         me = worker_identity(sender.hostname)
         heartbeat.count_start("inference" if engine is not None else "reference")
         chore = partial(reap_quietly, me)
@@ -82,12 +90,17 @@ def worker_identity(hostname: str) -> str:
     return f"{hostname}:{os.getpid()}"
 
 
-def worker_state(engine) -> dict:
-    """What a worker's heartbeat says: its queue and, for the inference queue, its resident
-    adapters and load."""
+def worker_state(engine, own_queue: str) -> dict:
+    """What a worker's heartbeat says: its queue and, for the inference queue, its own queue,
+    resident adapters and load (what the web routes by)."""
     if engine is None:
         return {"queue": "reference"}
-    return {"queue": "inference", "adapters": engine.resident_adapters(), **engine.load()}
+    return {
+        "queue": "inference",
+        "own_queue": own_queue,
+        "adapters": engine.resident_adapters(),
+        **engine.load(),
+    }
 
 
 def reap_quietly(worker: str) -> None:

@@ -51,7 +51,7 @@ def test_any_frame_parses_or_gets_a_coded_error(text):
 
 @pytest.fixture
 def quiet_catalog(catalog, monkeypatch):
-    monkeypatch.setattr(services.generations, "enqueue_generation", lambda gid: None)
+    monkeypatch.setattr(services.generations, "enqueue_generation", lambda gid, **_: None)
     return catalog
 
 

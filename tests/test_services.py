@@ -28,7 +28,9 @@ def error_code(**overrides) -> str:
 @pytest.fixture
 def no_enqueue(monkeypatch):
     queued = []
-    monkeypatch.setattr(services.generations, "enqueue_generation", queued.append)
+    monkeypatch.setattr(
+        services.generations, "enqueue_generation", lambda gid, **_: queued.append(gid)
+    )
     return queued
 
 

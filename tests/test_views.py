@@ -42,7 +42,7 @@ def test_an_unknown_task_is_a_404(client, catalog):
 
 
 def test_the_conversation_comes_back_for_the_same_session_only(client, catalog, monkeypatch):
-    monkeypatch.setattr(services.generations, "enqueue_generation", lambda _id: None)
+    monkeypatch.setattr(services.generations, "enqueue_generation", lambda _id, **_: None)
     client.get("/tasks/glue_sst2/")
     mine = services.generation_create(
         task_slug="glue_sst2",

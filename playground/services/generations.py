@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from loraland_site.celery import app as celery_app
 
-from .. import cancel, reference, selectors
+from .. import cancel, reference, selectors, worker_routing
 from ..errors import GenerationError
 from ..models import (
     Generation,
@@ -91,9 +91,11 @@ def store_generation(
         base_model=current_base_model(),
         template_sha256=template_digest(task.prompt_template) if task and rendered else "",
     )
-    is_reference = model_kind == Generation.ModelKind.REFERENCE
-    enqueue = enqueue_reference if is_reference else enqueue_generation
-    transaction.on_commit(lambda: enqueue(generation.id))
+    if model_kind == Generation.ModelKind.REFERENCE:
+        transaction.on_commit(lambda: enqueue_reference(generation.id))
+    else:
+        adapter = adapter_name or None
+        transaction.on_commit(lambda: enqueue_generation(generation.id, adapter=adapter))
     return generation
 
 
@@ -169,8 +171,9 @@ GENERATE_TASK = "playground.tasks.generate"
 REFERENCE_TASK = "playground.tasks.generate_reference"
 
 
-def enqueue_generation(generation_id) -> None:
-    enqueue(GENERATE_TASK, generation_id, queue="inference")
+def enqueue_generation(generation_id, adapter: str | None = None) -> None:
+    """To a worker that holds the adapter, if one does (worker_routing.py), else to any."""
+    enqueue(GENERATE_TASK, generation_id, queue=worker_routing.queue_for(adapter))
 
 
 def enqueue_reference(generation_id) -> None:
