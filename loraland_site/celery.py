@@ -10,8 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loraland_site.settings")
 
 app = Celery("loraland_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["playground"])  # playground/tasks.py
-app.autodiscover_tasks(["playground"], related_name="maintenance")  # playground/maintenance.py
+# The task modules a worker imports at start (the web only sends tasks by name).
+app.conf.imports = ["playground.tasks", "playground.maintenance"]
 
 # `celery -A loraland_site beat` (manage.py serve runs one; compose's beat service) sends these.
 app.conf.beat_schedule = {

@@ -155,6 +155,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if LORALAND_IN_PROCESS:  # the in-process worker (inprocess_worker.py) polls a Python queue
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.02}
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # no other worker to talk to
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 # Reference answers wait on a remote API: their own queue and worker threads, so they never

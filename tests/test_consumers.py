@@ -1,5 +1,6 @@
 """The WebSocket contract through channels' WebsocketCommunicator, in in-process mode (no Redis):
-the same Celery task code runs on a thread and streams through the in-memory channel layer."""
+the same Celery tasks run on an in-process Celery worker and stream through the in-memory
+channel layer."""
 
 import json
 
@@ -45,6 +46,8 @@ async def test_it_streams_a_generation_and_saves_it(ws):
         done["text"],
         done["finish_reason"],
     )
+    # run by a Celery worker on the web process's threads, fed by the in-memory broker
+    assert row.worker.startswith("in-process@")
 
 
 @pytest.mark.parametrize(

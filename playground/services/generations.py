@@ -1,7 +1,5 @@
 """Generations: validate a request, store it as a queued row, enqueue it by name; cancel."""
 
-import importlib
-import threading
 import uuid
 from dataclasses import asdict
 from datetime import timedelta
@@ -10,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from loraland_site import inprocess_worker
 from loraland_site.celery import app as celery_app
 
 from .. import cancel, reference, selectors, worker_routing
@@ -181,16 +180,9 @@ def enqueue_reference(generation_id) -> None:
 
 
 def enqueue(task_name: str, generation_id, *, queue: str) -> None:
-    if not settings.LORALAND_IN_PROCESS:
-        celery_app.send_task(task_name, args=[str(generation_id)], queue=queue)
-        return
-    # No Redis: the web process is the worker. The task's module is imported by its name (the
-    # first time; not with Celery's import_default_modules, whose Django fixup sets Django up
-    # again and resets logging) and the task runs on a thread of its own; the engine, and
-    # torch, load when it first needs them.
-    importlib.import_module(task_name.rpartition(".")[0])
-    task = celery_app.tasks[task_name]
-    threading.Thread(target=task.apply, args=([str(generation_id)],), daemon=True).start()
+    if settings.LORALAND_IN_PROCESS:
+        inprocess_worker.ensure_started()  # no Redis: a worker on the web process's threads
+    celery_app.send_task(task_name, args=[str(generation_id)], queue=queue)
 
 
 def history_delete(*, task_slug: str, session_key: str) -> int:
