@@ -213,6 +213,8 @@ LORALAND_PREFIX_CACHE_MB = env.int("LORALAND_PREFIX_CACHE_MB", default=512)
 # The KV cache's fixed pool of blocks per worker; 0: 90 % of a GPU's free memory once the model
 # is loaded (less the prefix cache), or 1 GiB on the CPU.
 LORALAND_KV_CACHE_MB = env.int("LORALAND_KV_CACHE_MB", default=0)
+# Decode steps at fixed shapes (worker/engine/decode_graph.py): off | static | compile | cuda.
+LORALAND_DECODE_GRAPH = env.str("LORALAND_DECODE_GRAPH", default="off")
 # Adapter uploads (playground/adapters.py) above these limits are refused. Archives are also
 # capped in unpacked size and member count (zip bombs), from their headers and while extracting.
 LORALAND_MAX_RANK = env.int("LORALAND_MAX_RANK", default=64)

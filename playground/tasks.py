@@ -51,6 +51,7 @@ def engine_config() -> EngineConfig:
         max_active_adapters=settings.LORALAND_MAX_ACTIVE_ADAPTERS,
         prefix_cache_mb=settings.LORALAND_PREFIX_CACHE_MB,
         kv_cache_mb=settings.LORALAND_KV_CACHE_MB,
+        decode_graph=settings.LORALAND_DECODE_GRAPH,
     )
 
 

@@ -5,12 +5,14 @@ and a skewed mix. Paths alternate within each round, so a noisy machine's drift 
 path alike. Prints a table, or JSON with --json.
 
     python scripts/decode_steps.py MODEL_DIR ADAPTER_DIR [--device cuda --dtype bfloat16]
-        [--rows 1,32,100] [--profile 32] [--syncs]
+        [--rows 1,32,100] [--profile 32] [--syncs] [--graph cuda]
 
 Each path's `ops` is the number of aten ops a step runs (on a GPU a small batch's step costs
 about its kernel launches). --profile N prints torch.profiler's busiest ops for each path at
 N rows (where the time of a step goes: Python and kernel launches, or the kernels); --syncs
-(CUDA) lists what makes the host wait for the device during one step of each path. No
+(CUDA) lists what makes the host wait for the device during one step of each path. --graph
+MODE adds each path again as the engine's fixed-shape step (worker/engine/decode_graph.py:
+static, compile or cuda), "graph base" and so on, in the same rounds. No
 Django (a GPU box's stock image has torch, transformers and peft only); gpu_check.sh runs it.
 """
 
@@ -31,14 +33,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.cli import int_list  # noqa: E402
 from bench.workload import zipf_weights  # noqa: E402
 from worker.engine.batch import Rows, batched_forward, rms_norm  # noqa: E402
+from worker.engine.decode_graph import DecodeGraph, RowInput  # noqa: E402
 from worker.engine.lora import load_lora_adapter  # noqa: E402
 from worker.engine.model import load_base_model  # noqa: E402
 
 POSITION = 100  # where every row's next token goes: some way into an answer
 
 
+GRAPH = "graph "  # the prefix of a path run through DecodeGraph
+
+
 def row_slots(path: str, rows: int, adapters: list[int]) -> list[int]:
     """The LoraStack slot of each row (0: no adapter) for one path."""
+    path = path.removeprefix(GRAPH)
     if path == "base":
         return [0] * rows
     if path == "1 adapter":
@@ -57,7 +64,10 @@ def row_slots(path: str, rows: int, adapters: list[int]) -> list[int]:
 class Steps:
     """A base model, its adapters resident, and a KV cache: what one decode step needs."""
 
-    def __init__(self, model_dir: str, adapter_dir: Path, device: str, dtype: str, rows: int):
+    def __init__(
+        self, model_dir: str, adapter_dir: Path, device: str, dtype: str, rows: int,
+        graph: str | None = None,
+    ):  # fmt: skip
         self.device = device
         self.model, _ = load_base_model(model_dir, device=device, dtype=dtype)
         names = sorted(p.name for p in adapter_dir.iterdir() if p.is_dir())
@@ -68,12 +78,18 @@ class Steps:
         for slot in range(rows):
             self.cache.grow(slot, POSITION + 1)
         self.vocab = self.model.config.vocab_size
+        self.graph = graph and DecodeGraph(self.forward, self.cache, rows, graph)
 
-    def run(self, slots: list[int], steps: int) -> float:
+    def run(self, slots: list[int], steps: int, graphed: bool = False) -> float:
         """Milliseconds per step over `steps` steps, each as the engine runs it: tokens sent
         to the device, the pass, each row's next token read back."""
         tokens = [[row % self.vocab] for row in range(len(slots))]
         started = time.perf_counter()
+        if graphed:
+            inputs = [RowInput(t, POSITION, slot) for (t,), slot in zip(tokens, slots, strict=True)]
+            for _ in range(steps):
+                self.graph.step(inputs)
+            return (time.perf_counter() - started) * 1000 / steps
         for _ in range(steps):
             rows = Rows(0, [POSITION] * len(slots), slots)
             ids = torch.tensor(tokens, device=self.device)
@@ -99,9 +115,9 @@ class OpCounter(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-def ops_per_step(steps: Steps, slots: list[int]) -> int:
+def ops_per_step(steps: Steps, slots: list[int], graphed: bool = False) -> int:
     with OpCounter() as counter:
-        steps.run(slots, 1)
+        steps.run(slots, 1, graphed)
     return counter.ops
 
 
@@ -120,14 +136,15 @@ def measure(steps: Steps, rows_list: list[int], paths: list[str], rounds: int, p
     results = []
     for rows in rows_list:
         slots = {path: row_slots(path, rows, steps.adapters) for path in paths}
+        graphed = {path: path.startswith(GRAPH) for path in paths}
         for path in paths:
-            steps.run(slots[path], 3)  # warm-up: first calls, pool rows placed
+            steps.run(slots[path], 3, graphed[path])  # warm-up: pool rows placed, graphs made
         times = {path: [] for path in paths}
         for _ in range(rounds):
             for path in paths:
-                times[path].append(steps.run(slots[path], per_round))
-        base = statistics.median(times["base"])
+                times[path].append(steps.run(slots[path], per_round, graphed[path]))
         for path in paths:
+            base = statistics.median(times[GRAPH + "base" if graphed[path] else "base"])
             ms = statistics.median(times[path])
             results.append(
                 {
@@ -137,7 +154,7 @@ def measure(steps: Steps, rows_list: list[int], paths: list[str], rounds: int, p
                     "grouped": steps.grouped(slots[path]),
                     "ms_per_step": round(ms, 3),
                     "vs_base": round(base / ms, 3),
-                    "ops": ops_per_step(steps, slots[path]),
+                    "ops": ops_per_step(steps, slots[path], graphed[path]),
                     "ms_runs": [round(t, 3) for t in times[path]],
                 }
             )
@@ -151,10 +168,10 @@ def profile(steps: Steps, rows: int, paths: list[str]) -> None:
     if steps.device.startswith("cuda"):
         activities.append(ProfilerActivity.CUDA)
     for path in paths:
-        slots = row_slots(path, rows, steps.adapters)
-        steps.run(slots, 3)
+        slots, graphed = row_slots(path, rows, steps.adapters), path.startswith(GRAPH)
+        steps.run(slots, 3, graphed)
         with torch.profiler.profile(activities=activities) as prof:
-            steps.run(slots, 10)
+            steps.run(slots, 10, graphed)
         for device in ("cpu", "cuda")[: len(activities)]:
             print(f"\n=== {path}, {rows} rows, 10 steps, by {device} time ===", file=sys.stderr)
             table = prof.key_averages().table(sort_by=f"self_{device}_time_total", row_limit=14)
@@ -165,13 +182,13 @@ def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str,
     """What makes the host wait for the device in one step of each path (CUDA only)."""
     found = {}
     for path in paths:
-        slots = row_slots(path, rows, steps.adapters)
-        steps.run(slots, 2)
+        slots, graphed = row_slots(path, rows, steps.adapters), path.startswith(GRAPH)
+        steps.run(slots, 2, graphed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             torch.cuda.set_sync_debug_mode("warn")
             try:
-                steps.run(slots, 1)
+                steps.run(slots, 1, graphed)
             finally:
                 torch.cuda.set_sync_debug_mode("default")
         # the Python line that made each wait (the warning itself names no op)
@@ -180,11 +197,11 @@ def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str,
 
 
 def table(results: list[dict]) -> str:
-    head = f"{'rows':>5} {'path':<10} {'adapters':>8} {'grouped':>8} {'ms/step':>9} {'vs base':>8}"
+    head = f"{'rows':>5} {'path':<16} {'adapters':>8} {'grouped':>8} {'ms/step':>9} {'vs base':>8}"
     lines = [f"{head} {'ops':>5}"]
     for r in results:
         lines.append(
-            f"{r['rows']:>5} {r['path']:<10} {r['adapters']:>8} {r['grouped']!s:>8} "
+            f"{r['rows']:>5} {r['path']:<16} {r['adapters']:>8} {r['grouped']!s:>8} "
             f"{r['ms_per_step']:>9.3f} {r['vs_base']:>8.3f} {r['ops']:>5}"
         )
     return "\n".join(lines)
@@ -202,13 +219,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--steps", type=int, default=20, help="decode steps per path per round")
     parser.add_argument("--profile", type=int, metavar="ROWS")
     parser.add_argument("--syncs", action="store_true")
+    parser.add_argument("--graph", choices=["static", "compile", "cuda"])
     parser.add_argument("--json", action="store_true", dest="as_json")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     paths = ["base", "1 adapter", "uniform", "skewed"]
     most_rows = max([*args.rows, args.profile or 0])
-    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, most_rows)
+    if args.graph:
+        paths += [GRAPH + path for path in paths]
+    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, most_rows, args.graph)
     results = measure(steps, args.rows, paths, args.rounds, args.steps)
     report = {
         "device": args.device,

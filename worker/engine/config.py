@@ -21,6 +21,9 @@ class EngineConfig:
     # The KV cache's pool of blocks (paged_cache.py), allocated once; 0: 90 % of a GPU's free
     # memory after the model (less the prefix cache), or 1 GiB on the CPU.
     kv_cache_mb: int = 0
+    # Decode steps at fixed shapes per batch bucket (decode_graph.py): "off", "static",
+    # "compile" (torch.compile) or "cuda" (CUDA graphs). Off until measured on a GPU.
+    decode_graph: str = "off"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import torch
 from .adapters import AdapterStore
 from .batch import Rows, batched_forward
 from .config import EngineConfig, GenerationRequest
+from .decode_graph import DecodeGraph, RowInput
 from .detokenize import IncrementalDetokenizer
 from .errors import GenerationError
 from .events import DoneEvent, ErrorEvent, TokenEvent
@@ -214,6 +215,11 @@ class Engine:
             config.max_batch + PREFILL_GROUP, self.context_length, budget
         )
         self.prefix = PrefixCache(prefix_bytes)
+        self.graph = None
+        if config.decode_graph != "off":
+            self.graph = DecodeGraph(
+                self.forward, self.cache, config.max_batch, config.decode_graph
+            )
 
     # --- public API ----------------------------------------------------------------------
     def submit(self, request: GenerationRequest) -> RequestHandle:
@@ -523,8 +529,25 @@ class Engine:
         rows = Rows(0, [s.length for s in states], [s.adapter_slot for s in states])
         for slot, state in enumerate(states):
             self.cache.grow(slot, state.length + 1)
+        if self.graph is not None:  # the same step at fixed shapes, tokens picked on the device
+            tokens = self.graph.step([self._row_input(s) for s in states])
+            self._remove_rows([i for i, token in enumerate(tokens) if self._take(states[i], token)])
+            return
         logits = self.forward(self._tensor([[s.next_token] for s in states]), rows, self.cache)
         self._advance(0, logits)
+
+    @staticmethod
+    def _row_input(state: _Request) -> RowInput:
+        params = state.handle.request.params
+        return RowInput(
+            token=state.next_token,
+            position=state.length,
+            adapter_slot=state.adapter_slot,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            top_k=params.top_k,
+            generator=state.generator,
+        )
 
     def _advance(self, first_row: int, logits: torch.Tensor) -> None:
         """Give rows first_row.. their next token (logits row i is row first_row + i), then
@@ -542,9 +565,12 @@ class Engine:
         when the request has finished."""
         params = state.handle.request.params
         if params.temperature == 0:
-            token = greedy
-        else:
-            token = sample_next_token(logits[i], params, state.generator)
+            return self._take(state, greedy)
+        return self._take(state, sample_next_token(logits[i], params, state.generator))
+
+    def _take(self, state: _Request, token: int) -> bool:
+        """Append `token` to the request and stream it; True when the request has finished."""
+        params = state.handle.request.params
         if token in self._end_ids and not params.ignore_eos:
             return self._finish(state, "stop")
         state.token_ids.append(token)
