@@ -21,6 +21,7 @@ import json
 import statistics
 import sys
 import time
+import traceback
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -64,10 +65,7 @@ def row_slots(path: str, rows: int, adapters: list[int]) -> list[int]:
 class Steps:
     """A base model, its adapters resident, and a KV cache: what one decode step needs."""
 
-    def __init__(
-        self, model_dir: str, adapter_dir: Path, device: str, dtype: str, rows: int,
-        graph: str | None = None,
-    ):  # fmt: skip
+    def __init__(self, model_dir: str, adapter_dir: Path, device: str, dtype: str, rows: int):
         self.device = device
         self.model, _ = load_base_model(model_dir, device=device, dtype=dtype)
         names = sorted(p.name for p in adapter_dir.iterdir() if p.is_dir())
@@ -78,7 +76,7 @@ class Steps:
         for slot in range(rows):
             self.cache.grow(slot, POSITION + 1)
         self.vocab = self.model.config.vocab_size
-        self.graph = graph and DecodeGraph(self.forward, self.cache, rows, graph)
+        self.rows, self.graph = rows, None
 
     def run(self, slots: list[int], steps: int, graphed: bool = False) -> float:
         """Milliseconds per step over `steps` steps, each as the engine runs it: tokens sent
@@ -196,6 +194,21 @@ def list_syncs(steps: Steps, rows: int, paths: list[str]) -> dict[str, dict[str,
     return found
 
 
+def graph_fails(steps: Steps, mode: str, rows_list: list[int], paths: list[str]) -> str:
+    """Make the fixed-shape step in `mode` and run each graphed path once (a first GPU run may
+    meet what the CPU could not show); the error, its traceback on stderr, or "" if none."""
+    try:
+        steps.graph = DecodeGraph(steps.forward, steps.cache, steps.rows, mode)
+        for rows in rows_list:
+            for path in paths:
+                if path.startswith(GRAPH):
+                    steps.run(row_slots(path, rows, steps.adapters), 1, graphed=True)
+    except Exception as exc:
+        traceback.print_exc()
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
 def table(results: list[dict]) -> str:
     head = f"{'rows':>5} {'path':<16} {'adapters':>8} {'grouped':>8} {'ms/step':>9} {'vs base':>8}"
     lines = [f"{head} {'ops':>5}"]
@@ -228,12 +241,17 @@ def main(argv: list[str]) -> None:
     most_rows = max([*args.rows, args.profile or 0])
     if args.graph:
         paths += [GRAPH + path for path in paths]
-    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, most_rows, args.graph)
+    steps = Steps(args.model_dir, args.adapter_dir, args.device, args.dtype, most_rows)
+    graph_error = args.graph and graph_fails(steps, args.graph, args.rows, paths)
+    if graph_error:  # the eager paths are still measured
+        paths = [path for path in paths if not path.startswith(GRAPH)]
     results = measure(steps, args.rows, paths, args.rounds, args.steps)
     report = {
         "device": args.device,
         "dtype": args.dtype,
         "rms_norm_equals_the_module": rms_norm_equals_module(steps),
+        "graph": args.graph,
+        "graph_error": graph_error or None,
         "steps": results,
     }
     if args.syncs and args.device.startswith("cuda"):

@@ -2,6 +2,11 @@
 tokens as the eager engine, one graph per bucket under torch.compile(fullgraph=True) with no
 recompile as positions and rows change, and one read back from the device per step."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -17,6 +22,7 @@ from worker.engine.decode_graph import (
 from worker.engine.events import DoneEvent
 from worker.engine.lora import load_lora_adapter
 
+ROOT = Path(__file__).resolve().parent.parent
 ADAPTERS = (None, "e2e_nlg", "gsm8k", "webnlg", "glue_sst2")
 
 
@@ -169,3 +175,17 @@ def test_the_eager_path_reads_once_per_sampled_row_where_the_graph_reads_once(
     for i, request in enumerate(batch):
         engine._accept_token(Row(request), logits, i, greedy[i])
     assert reads == ["tolist", "__int__", "__int__"] and len(picked) == 3
+
+
+def test_decode_steps_measures_the_eager_paths_when_the_graphs_fail(demo_config):
+    """scripts/decode_steps.py --graph: CUDA graphs asked for on the CPU fail, and the eager
+    paths are measured all the same, the error said (a GPU's first run keeps its figures)."""
+    done = subprocess.run(
+        [sys.executable, "scripts/decode_steps.py", str(demo_config.base_dir),
+         str(demo_config.adapter_dir), "--rows", "2", "--rounds", "1", "--steps", "1",
+         "--graph", "cuda", "--json"],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert "CUDA device" in report["graph_error"]
+    assert {s["path"] for s in report["steps"]} == {"base", "1 adapter", "uniform", "skewed"}

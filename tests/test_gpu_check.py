@@ -24,7 +24,7 @@ def toy_check_env(out: Path, **more: str) -> dict:
 
 def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     # a busy machine must not cut the steps short; the fixed-shape step eagerly (no CUDA here)
-    env = toy_check_env(tmp_path, STEPS_TIMEOUT="600", GRAPH_TIMEOUT="600", DECODE_GRAPH="static")
+    env = toy_check_env(tmp_path, STEPS_TIMEOUT="600", DECODE_GRAPH="static")
     quick = ["--users", "1,4", "--baseline-users", "4", "--min-requests", "2", "--new-tokens", "4"]
     subprocess.run(
         ["bash", "scripts/gpu_check.sh", *quick], cwd=ROOT, env=env, check=True, timeout=600
@@ -39,12 +39,18 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     engine = [row for row in report["scenarios"] if row["system"] == "engine"]
     assert {(row["users"], row["requests"]) for row in engine} == {(1, 2), (4, 4)}
     assert (tmp_path / "bench.png").stat().st_size > 0
-    # the decode-step benchmark: every path at every batch size, each against the base alone
+    # the decode-step benchmark: every path at every batch size, eagerly and through the
+    # fixed-shape step, each against its own base alone
     report = json.loads((tmp_path / "steps.json").read_text())
     assert report["rms_norm_equals_the_module"]  # on the CPU, in bf16
+    assert report["graph"] == "static" and report["graph_error"] is None
     steps = report["steps"]
+    paths = ("base", "1 adapter", "uniform", "skewed")
     assert {(s["rows"], s["path"]) for s in steps} == {
-        (rows, path) for rows in (1, 32, 100) for path in ("base", "1 adapter", "uniform", "skewed")
+        (rows, prefix + path)
+        for rows in (1, 32, 100)
+        for path in paths
+        for prefix in ("", "graph ")
     }
     by_path = {(s["rows"], s["path"]): s for s in steps}
     assert by_path[(32, "uniform")]["adapters"] == 25 and by_path[(32, "base")]["adapters"] == 0
@@ -55,16 +61,6 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
         base_ops = by_path[(rows, "base")]["ops"]
         assert all(by_path[(rows, path)]["ops"] > base_ops for path in ("1 adapter", "uniform"))
     assert "Self CPU" in (tmp_path / "steps-profile.txt").read_text()  # the profiler's table
-    # every path again through the fixed-shape step, each against its own base
-    graphed = json.loads((tmp_path / "steps-graph.json").read_text())["steps"]
-    paths = ("base", "1 adapter", "uniform", "skewed")
-    assert {(s["rows"], s["path"]) for s in graphed} == {
-        (rows, prefix + path)
-        for rows in (1, 32, 100)
-        for path in paths
-        for prefix in ("", "graph ")
-    }
-    assert all(s["ms_per_step"] > 0 for s in graphed)
     # the engine's logits against PEFT's, in bf16, across a 128-position window
     agreement = json.loads((tmp_path / "agreement.json").read_text())
     assert agreement["window"] == 128 and agreement["dtype"] == "bfloat16"
@@ -72,8 +68,7 @@ def test_the_gpu_check_runs_end_to_end_in_bf16_at_a_toy_size(tmp_path):
     assert len({row["adapter"] for row in agreement["rows"]}) == 8
     # where the minutes went: each part's end, in seconds from the start, in order
     timings = (tmp_path / "timings.txt").read_text().splitlines()
-    parts = ["model and adapters built", "agreement checked", "decode steps timed",
-             "graphed decode steps timed", "benchmark run"]  # fmt: skip
+    parts = ["model and adapters built", "agreement checked", "decode steps timed", "benchmark run"]
     assert [line.split(": ")[1].split(" after ")[0] for line in timings] == parts
     seconds = [int(line.split(" after ")[1].removesuffix(" s")) for line in timings]
     assert seconds == sorted(seconds)
