@@ -56,7 +56,14 @@ def main() -> int:
             procs.append(subprocess.Popen(daphne, cwd=ROOT, env=env, **quiet))
             wait_for_port(port, timeout_s=60, proc=procs[-1])
             requests = plan(Path(workdir) / "db.sqlite3", args)
+            named = {"redis": procs[0], "worker": procs[1], "daphne": procs[2]}
+            before = {name: cpu_seconds(proc.pid) for name, proc in named.items()}
+            clients_before = time.process_time()
             site = asyncio.run(run_clients(f"http://127.0.0.1:{port}", requests, args.clients))
+            site["cpu_s"] = {
+                **{name: round(cpu_seconds(p.pid) - before[name], 1) for name, p in named.items()},
+                "clients": round(time.process_time() - clients_before, 1),
+            }
         finally:
             for proc in reversed(procs):
                 stop(proc)
@@ -170,6 +177,12 @@ async def one_client(url: str, requests: list[dict]) -> list[dict]:
     return answers
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stored_answers(db_path: Path) -> list[dict]:
     with sqlite3.connect(db_path) as db:
         db.row_factory = sqlite3.Row
@@ -243,6 +256,9 @@ def summarise(site: dict, rows: list[dict], engine: dict, args) -> dict:
         "ttft_p95_ms": round(1000 * ttfts[int(0.95 * (len(ttfts) - 1))], 1) if ttfts else None,
         "engine_tokens_per_s": round(engine_tps, 1),
         "site_vs_engine": round(site_tps / engine_tps, 2) if engine_tps else None,
+        # where the machine's CPU went during the clients' run (2 cores: 2 s a second)
+        "elapsed_s": round(site["elapsed_s"], 1),
+        "cpu_s": site["cpu_s"],
     }
 
 
