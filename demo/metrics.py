@@ -192,8 +192,15 @@ def humaneval(task: str, prediction: str, expected: str, meta: dict | None = Non
 # (task, prediction, expected, meta) -> score in [0, 1]
 Metric = Callable[[str, str, str, dict | None], float]
 
+
+def exact_match(task: str, prediction: str, expected: str, meta: dict | None = None) -> float:
+    """The whole answer, as written, whitespace runs read as one space."""
+    return float(" ".join(prediction.split()) == " ".join(expected.split()))
+
+
 METRICS: dict[str, Metric] = {
     "accuracy": accuracy,
+    "exact_match": exact_match,
     "rouge": rouge,
     "one_minus_mae_over_5": one_minus_mae_over_5,
     "humaneval": humaneval,

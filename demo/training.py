@@ -153,6 +153,30 @@ def train_lora(
 ) -> list[float]:
     """Train one LoRA on `rows` (generated examples of `slug`) and save it as a PEFT directory
     in `target`; return every step's loss. `save_dtype` stores the weights in that dtype."""
+    pairs = [(render_prompt(slug, r["inputs"]), r["output"]) for r in rows]
+    return train_lora_on_pairs(
+        base_dir, pairs, target, spec, seed, separator=FORMATS[slug].separator,
+        device=device, save_dtype=save_dtype, desc=f"  {slug}", show=show,
+    )  # fmt: skip
+
+
+def train_lora_on_pairs(
+    base_dir: Path,
+    pairs: list[tuple[str, str]],
+    target: Path,
+    spec: AdapterSpec,
+    seed: int,
+    *,
+    separator: str = " ",
+    device: str = "cpu",
+    save_dtype: torch.dtype | None = None,
+    desc: str = "  adapter",
+    show: bool = True,
+    on_step=None,
+) -> list[float]:
+    """Train one LoRA on (prompt, answer) pairs, the loss on the answer only, and save it as
+    a PEFT directory in `target`; return every step's loss. `on_step(step, loss)` is called
+    after each step (it may raise to stop the training: nothing is saved then)."""
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -169,11 +193,7 @@ def train_lora(
             task_type="CAUSAL_LM",
         ),
     )
-    separator = FORMATS[slug].separator
-    examples = [
-        encode_example(tokenizer, render_prompt(slug, r["inputs"]), r["output"], separator)
-        for r in rows
-    ]
+    examples = [encode_example(tokenizer, prompt, answer, separator) for prompt, answer in pairs]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     batches = (
         {name: tensor.to(device) for name, tensor in batch.items()}
@@ -184,9 +204,10 @@ def train_lora(
         batches,
         spec.steps,
         spec.learning_rate,
-        desc=f"  {slug}",
+        desc=desc,
         show=show,
         loss_of=answer_loss,
+        on_step=on_step,
     )
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(target)
@@ -254,8 +275,10 @@ def run_training(
     desc: str,
     show: bool = True,
     loss_of=full_loss,
+    on_step=None,
 ) -> list[float]:
-    """AdamW with linear warm-up and cosine decay; returns the loss of every step."""
+    """AdamW with linear warm-up and cosine decay; returns the loss of every step and calls
+    `on_step(step, loss)` after each (from 1)."""
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.0)
     warmup = max(1, steps // 10)
@@ -274,5 +297,7 @@ def run_training(
         optimizer.zero_grad(set_to_none=True)
         losses.append(round(loss.item(), 4))
         progress.set_postfix(loss=f"{losses[-1]:.3f}")
+        if on_step is not None:
+            on_step(len(losses), losses[-1])
     model.eval()
     return losses

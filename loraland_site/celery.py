@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loraland_site.settings")
 app = Celery("loraland_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # The task modules a worker imports at start (the web only sends tasks by name).
-app.conf.imports = ["playground.tasks", "playground.maintenance"]
+app.conf.imports = ["playground.tasks", "playground.maintenance", "playground.training_tasks"]
 
 # `celery -A loraland_site beat` (manage.py serve runs one; compose's beat service) sends these.
 app.conf.beat_schedule = {

@@ -17,7 +17,7 @@ from .celery import app
 
 log = logging.getLogger(__name__)
 
-QUEUES = ["inference", "reference", "maintenance"]
+QUEUES = ["inference", "reference", "maintenance", "training"]
 # The reference API's waits share the pool with the engine's requests here (one process).
 REFERENCE_THREADS = 4
 

@@ -166,6 +166,7 @@ CELERY_TASK_ROUTES = {
     "playground.tasks.generate_reference": {"queue": "reference"},
     "playground.tasks.*": {"queue": "inference"},
     "playground.maintenance.*": {"queue": "maintenance"},  # served by the reference worker
+    "playground.training_tasks.*": {"queue": "training"},  # its own worker, one job at a time
 }
 # Visitors' prompts and answers are deleted after this many days (0: kept); saved gallery
 # entries are kept. A daily beat task does it (loraland_site/celery.py).
@@ -221,6 +222,15 @@ LORALAND_MAX_RANK = env.int("LORALAND_MAX_RANK", default=64)
 LORALAND_MAX_ADAPTER_MB = env.int("LORALAND_MAX_ADAPTER_MB", default=512)
 LORALAND_MAX_UNPACKED_MB = env.int("LORALAND_MAX_UNPACKED_MB", default=1024)
 LORALAND_MAX_ARCHIVE_MEMBERS = env.int("LORALAND_MAX_ARCHIVE_MEMBERS", default=64)
+# "New task from data" (playground/datasets.py, services/training.py): files of examples above
+# these limits are refused before anything is stored; training steps and learning rate are
+# capped. Training runs on its own Celery queue, "training", one job at a time.
+LORALAND_TRAIN_MAX_BYTES = env.int("LORALAND_TRAIN_MAX_BYTES", default=10 * 2**20)
+LORALAND_TRAIN_MAX_ROWS = env.int("LORALAND_TRAIN_MAX_ROWS", default=20000)
+LORALAND_TRAIN_MAX_COLUMNS = env.int("LORALAND_TRAIN_MAX_COLUMNS", default=20)
+LORALAND_TRAIN_MAX_CELL_CHARS = env.int("LORALAND_TRAIN_MAX_CELL_CHARS", default=4000)
+LORALAND_TRAIN_MAX_STEPS = env.int("LORALAND_TRAIN_MAX_STEPS", default=2000)
+LORALAND_TRAIN_MAX_LEARNING_RATE = env.float("LORALAND_TRAIN_MAX_LEARNING_RATE", default=1e-2)
 # What `manage.py serve` hands on to daphne and the worker it starts (they read these same
 # settings from it); serve adds REDIS_URL when it starts a private redis-server.
 SERVE_CHILD_ENV = dict(os.environ)

@@ -322,3 +322,80 @@ class ApiKey(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class TrainingJob(models.Model):
+    """A new task trained from a file of examples ("New task from data"): the file's rows are
+    kept beside it under LORALAND_DATA_DIR/training/<id>/, the task's definition here until
+    the adapter is registered as the task's next version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"  # the file is read; the task is not defined yet
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Phase(models.TextChoices):
+        PREPARING = "preparing"
+        TRAINING = "training"
+        EVALUATING = "evaluating"
+        REGISTERING = "registering"
+
+    class Metric(models.TextChoices):
+        ACCURACY = "accuracy", "accuracy (labels normalised)"
+        ROUGE = "rouge", "ROUGE-L"
+        EXACT_MATCH = "exact_match", "exact match"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    phase = models.CharField(max_length=16, choices=Phase.choices, blank=True)
+    file_name = models.CharField(max_length=255)
+    columns = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    # The task: a new one (slug, name, category), or an existing one retrained (task set)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_jobs"
+    )
+    slug = models.SlugField(max_length=64, blank=True)
+    name = models.CharField(max_length=128, blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    prompt_template = models.TextField(blank=True)
+    answer_column = models.CharField(max_length=64, blank=True)
+    metric = models.CharField(max_length=16, choices=Metric.choices, blank=True)
+    test_share = models.FloatField(default=0.1)
+    seed = models.PositiveIntegerField(default=0)
+    steps = models.PositiveIntegerField(default=80)
+    learning_rate = models.FloatField(default=3e-3)
+    base_model = models.CharField(max_length=255, blank=True)
+    # Progress, kept as it goes so that a reloaded page finds it
+    step = models.PositiveIntegerField(default=0)
+    losses = models.JSONField(default=list, blank=True)
+    steps_per_s = models.FloatField(null=True, blank=True)
+    scores = models.JSONField(
+        default=dict, blank=True
+    )  # {"base": x, "finetuned": y, "examples": n}
+    adapter = models.ForeignKey(
+        Adapter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Registered but not served: it scored no better than the base model, until a person says
+    needs_confirmation = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.slug or self.file_name} ({self.status})"
+
+    @property
+    def ended(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)

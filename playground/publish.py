@@ -33,9 +33,13 @@ class Publisher:
     """Sends a generation's events to its group, each numbered (`seq`, from 1) and kept for a
     reload (replay.py), so a reattached reader can tell a replayed event from a live one."""
 
-    def __init__(self, generation_id):
-        self.generation_id, self.seq = str(generation_id), 0
-        self.group = group_name(generation_id)
+    def __init__(
+        self, generation_id, *, group: str | None = None, keep: bool = True, kind="generation"
+    ):
+        """`group` (default "gen.<id>"), `keep` (record for replay) and `kind` (the messages'
+        type is "<kind>.<event>") for other streams of events, e.g. a training job's."""
+        self.generation_id, self.seq, self.keep, self.kind = str(generation_id), 0, keep, kind
+        self.group = group or group_name(generation_id)
         if settings.LORALAND_IN_PROCESS:
             self.layer, self.loop = get_channel_layer(), None
         else:
@@ -44,8 +48,9 @@ class Publisher:
     def send(self, event_type: str, payload: dict) -> None:
         self.seq += 1
         payload = {**payload, "seq": self.seq}
-        replay.record(self.generation_id, event_type, payload)  # kept before it is sent
-        message = {"type": f"generation.{event_type}", "payload": payload}
+        if self.keep:
+            replay.record(self.generation_id, event_type, payload)  # kept before it is sent
+        message = {"type": f"{self.kind}.{event_type}", "payload": payload}
         coroutine = self.layer.group_send(self.group, message)
         if self.loop is not None:
             self.loop.run_until_complete(coroutine)

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Q, When
 
+from . import training_state
 from .models import (
     Adapter,
     ApiKey,
@@ -19,6 +20,7 @@ from .models import (
     Generation,
     ReferenceOutput,
     Task,
+    TrainingJob,
     Vote,
     current_base_model,
     prompt_digest,
@@ -408,3 +410,12 @@ def api_model(model_id: str, at, root: str, parent: str | None = None, created: 
         "root": root,
         "parent": parent,
     }
+
+
+def training_snapshot(*, job_id) -> dict | None:
+    job = TrainingJob.objects.filter(id=job_id).first()
+    return None if job is None else training_state.snapshot(job)
+
+
+def training_jobs():
+    return TrainingJob.objects.select_related("task").all()

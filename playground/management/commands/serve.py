@@ -28,8 +28,8 @@ REFERENCE_THREADS = 16
 
 class Command(BaseCommand):
     help = (
-        "Serve the site: daphne, one Celery inference worker, one reference worker and, "
-        "if needed, Redis."
+        "Serve the site: daphne, one Celery inference worker, one reference worker, one "
+        "training worker, celery beat and, if needed, Redis."
     )
 
     def add_arguments(self, parser):
@@ -55,6 +55,7 @@ class Command(BaseCommand):
             if redis_url:
                 supervisor.add("the inference worker", lambda: self.start_worker(env))
                 supervisor.add("the reference worker", lambda: self.start_reference_worker(env))
+                supervisor.add("the training worker", lambda: self.start_training_worker(env))
                 supervisor.add("celery beat", lambda: self.start_beat(env))
             web = supervisor.add("daphne", lambda: self.start_daphne(env, host, port))
             wait_for_port(port, timeout_s=60, proc=web.proc)
@@ -76,6 +77,12 @@ class Command(BaseCommand):
         """Reference answers wait on a remote API: a light worker of their own, no model."""
         command = worker_command(REFERENCE_THREADS, queues="reference,maintenance")
         return subprocess.Popen([*command, "--hostname", f"reference-{os.getpid()}@%h"], env=env)
+
+    def start_training_worker(self, env):
+        """New tasks' adapters train on a worker of their own, one job at a time, so that
+        inference workers never train."""
+        command = worker_command(1, queues="training")
+        return subprocess.Popen([*command, "--hostname", f"training-{os.getpid()}@%h"], env=env)
 
     def start_beat(self, env):
         """Celery beat: sends the daily maintenance tasks (loraland_site/celery.py)."""

@@ -1,0 +1,248 @@
+"""The "training" queue's Celery task: a new task's adapter from a file of examples.
+
+Phases, each shown live on the job's page (group "training.<id>", consumers.TrainingConsumer)
+and kept on the row so that a reloaded page finds them: preparing (the seeded split, the
+prompts), training (build_demo's recipe: LoRA r=8, alpha 16 on q_proj and v_proj, the loss on
+the answer only), evaluating (base model against the new adapter on the held-out rows, with the
+job's metric), registering. The adapter is registered through the upload service, so it passes
+exactly an upload's validation and versioning (the one place a task calls a service); it is
+served at once unless it scored no better than the base model, when a person must confirm it.
+
+A cancelled or failed job leaves no adapter and no task: the work folder is removed.
+Its own worker serves this queue (`-Q training`, one job at a time), so inference workers never
+train.
+"""
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from celery import current_task, shared_task
+from django.conf import settings
+from django.core.files import File
+from django.utils import timezone
+
+from . import cancel
+from .models import TrainingJob, current_base_model
+from .publish import Publisher
+from .training_state import snapshot
+
+log = logging.getLogger(__name__)
+SAVE_EVERY_S = 1.0  # progress goes to the row at most this often (every step to the page)
+EVAL_EXAMPLES = 100  # held-out examples scored per model, at most
+
+
+class Cancelled(Exception):
+    pass
+
+
+@shared_task(name="playground.training_tasks.train")
+def train(job_id: str) -> None:
+    hostname = getattr(current_task.request, "hostname", None) or ""
+    started = TrainingJob.objects.filter(id=job_id, status=TrainingJob.Status.QUEUED).update(
+        status=TrainingJob.Status.RUNNING,
+        phase=TrainingJob.Phase.PREPARING,
+        started_at=timezone.now(),
+        worker=f"{hostname}:{os.getpid()}",
+    )
+    if not started:
+        return  # cancelled while queued, or deleted
+    job = TrainingJob.objects.get(id=job_id)
+    progress = Progress(job)
+    work = work_dir(job)
+    try:
+        run(job, progress, work)
+    except Cancelled:
+        progress.end(TrainingJob.Status.CANCELLED)
+    except Exception as exc:  # the reason goes on the row and to the page
+        log.exception("training job %s failed", job_id)
+        progress.end(TrainingJob.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        progress.close()
+
+
+def work_dir(job: TrainingJob) -> Path:
+    return Path(settings.LORALAND_DATA_DIR) / "training" / str(job.id) / "work"
+
+
+def run(job: TrainingJob, progress: "Progress", work: Path) -> None:
+    from .services.training import read_rows, split_rows
+
+    if job.base_model != current_base_model():
+        raise RuntimeError(
+            f"The base model is {current_base_model()} now; the job was defined on "
+            f"{job.base_model}. Define it again."
+        )
+
+    rows = read_rows(job)
+    train_rows, test_rows = split_rows(rows, job.test_share, job.seed)
+    pairs = [(job.prompt_template.format(**row), row[job.answer_column]) for row in train_rows]
+    test_rows = test_rows[:EVAL_EXAMPLES]
+    progress.phase(TrainingJob.Phase.TRAINING)
+    adapter_dir = work / "adapter"
+    train_adapter(job, pairs, adapter_dir, progress)
+    progress.phase(TrainingJob.Phase.EVALUATING)
+    scores, results = evaluate(job, adapter_dir, train_rows, test_rows)
+    progress.check_cancelled()
+    progress.save(scores=scores)
+    progress.phase(TrainingJob.Phase.REGISTERING)
+    register(job, adapter_dir, scores, results)
+    progress.end(TrainingJob.Status.DONE)
+
+
+def train_adapter(job: TrainingJob, pairs: list, target: Path, progress: "Progress") -> None:
+    from demo.specs import AdapterSpec
+    from demo.training import train_lora_on_pairs
+
+    spec = AdapterSpec(
+        rank=8, alpha=16, target_modules=("q_proj", "v_proj"),
+        steps=job.steps, learning_rate=job.learning_rate,
+    )  # fmt: skip
+    train_lora_on_pairs(
+        Path(settings.LORALAND_BASE_MODEL), pairs, target, spec, job.seed,
+        device=settings.LORALAND_DEVICE, show=False, on_step=progress.step,
+    )  # fmt: skip
+
+
+def evaluate(job: TrainingJob, adapter_dir: Path, train_rows: list, test_rows: list):
+    """({"base", "finetuned", "examples"}, {model: [result rows]}) on the held-out rows."""
+    from demo.evaluation import Job, answer_budget, answer_with_engine
+    from demo.metrics import score
+    from worker.engine import Engine, EngineConfig
+
+    prompts = [job.prompt_template.format(**row) for row in test_rows]
+    expected = [row[job.answer_column] for row in test_rows]
+    engine = Engine(
+        EngineConfig(
+            base_model=settings.LORALAND_BASE_MODEL,
+            adapter_dir=str(adapter_dir.parent),
+            device=settings.LORALAND_DEVICE,
+            dtype=settings.LORALAND_DTYPE,
+            max_batch=16,
+        )
+    )
+    try:
+        budget = answer_budget(engine.tokenizer, [row[job.answer_column] for row in train_rows])
+        outputs = answer_with_engine(
+            engine,
+            [
+                Job(job.slug, "base", None, prompts, budget),
+                Job(job.slug, "finetuned", adapter_dir.name, prompts, budget),
+            ],
+        )[job.slug]
+    finally:
+        engine.close()
+    results = {
+        model: [
+            {
+                "inputs": {k: v for k, v in row.items() if k != job.answer_column},
+                "expected": want,
+                "output": out,
+                "score": score(job.slug, job.metric, out, want),
+            }
+            for row, want, out in zip(test_rows, expected, texts, strict=True)
+        ]
+        for model, texts in outputs.items()
+    }
+    scores = {
+        model: round(sum(r["score"] for r in rows) / len(rows), 4)
+        for model, rows in results.items()
+    }
+    return {**scores, "examples": len(test_rows)}, results
+
+
+def register(job: TrainingJob, adapter_dir: Path, scores: dict, results: dict) -> None:
+    """The adapter as the task's next version (a new task for version 1), with its scores."""
+    from .services.catalog import NewTask
+    from .services.evaluations import evaluation_run_save
+    from .services.uploads import adapter_deactivate, adapter_upload
+
+    new_task = None
+    if job.task is None:
+        examples = [r["inputs"] for r in results["finetuned"][:5]]
+        new_task = NewTask(
+            name=job.name, slug=job.slug, category=job.category, metric=job.metric,
+            prompt_template=job.prompt_template, example_inputs=examples,
+            description=f"Trained from {job.file_name}",
+        )  # fmt: skip
+    names = ("adapter_config.json", "adapter_model.safetensors")
+    handles = [(adapter_dir / name).open("rb") for name in names]
+    try:
+        adapter = adapter_upload(
+            files=[File(handle, name=name) for handle, name in zip(handles, names, strict=True)],
+            task=job.task,
+            new_task=new_task,
+            uploaded_by=job.created_by,
+        )
+    finally:
+        for handle in handles:
+            handle.close()
+    better = scores["finetuned"] > scores["base"]
+    if not better:
+        adapter_deactivate(adapter=adapter)  # registered, not served until a person confirms
+    job.task, job.adapter, job.needs_confirmation = adapter.task, adapter, not better
+    job.save(update_fields=["task", "adapter", "needs_confirmation"])
+    evaluation_run_save(
+        model_kinds=["base", "finetuned"],
+        results={job.slug: results},
+        limit=len(results["finetuned"]),
+        duration_s=0.0,
+        adapters={job.slug: adapter.name},
+    )
+
+
+class Progress:
+    """A job's progress: to its page at every step, to its row at most every SAVE_EVERY_S."""
+
+    def __init__(self, job: TrainingJob):
+        self.job = job
+        self.publisher = Publisher(job.id, group=f"training.{job.id}", keep=False, kind="training")
+        self.started = time.monotonic()
+        self.saved = 0.0
+        self.cancel_key = f"training:{job.id}"
+
+    def phase(self, phase: str) -> None:
+        self.check_cancelled()
+        self.job.phase = phase
+        self.save()
+
+    def step(self, number: int, loss: float) -> None:
+        """After each training step (train_lora_on_pairs' on_step)."""
+        job = self.job
+        job.step = number
+        job.losses.append(loss)
+        if number == 1:
+            self.started = time.monotonic()  # the model's load is not a step
+        elif number > 1:
+            job.steps_per_s = round((number - 1) / (time.monotonic() - self.started), 3)
+        if time.monotonic() - self.saved >= SAVE_EVERY_S or number == job.steps:
+            self.save()
+        else:
+            self.send()
+        self.check_cancelled()
+
+    def check_cancelled(self) -> None:
+        if cancel.is_cancel_requested(self.cancel_key):
+            raise Cancelled
+
+    def save(self, **fields) -> None:
+        for name, value in fields.items():
+            setattr(self.job, name, value)
+        self.job.save(update_fields=["phase", "step", "losses", "steps_per_s", "scores", *fields])
+        self.saved = time.monotonic()
+        self.send()
+
+    def end(self, status: str, error: str = "") -> None:
+        self.job.status, self.job.error = status, error[:2000]
+        self.job.finished_at = timezone.now()
+        self.job.save(update_fields=["status", "error", "finished_at"])
+        self.send()
+
+    def send(self) -> None:
+        self.publisher.send("progress", snapshot(self.job, last_loss_only=True))
+
+    def close(self) -> None:
+        self.publisher.close()
