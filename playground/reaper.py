@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import heartbeat, metrics, replay
-from .models import Generation
+from .models import Generation, TrainingJob
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +70,44 @@ def fail(generation_id) -> None:
         # kept for a reader that reattaches later (its stream has no last event otherwise)
         payload = {"generation_id": str(generation_id), "code": WORKER_LOST, "message": MESSAGE}
         replay.record(str(generation_id), "error", payload)
+
+
+TRAINING_MESSAGE = (
+    "The training worker stopped before the job finished (out of memory, a restart or a "
+    "deploy; see its log). Nothing was registered: define the job again to retry."
+)
+
+
+def reap_training(job_ids=None) -> list[str]:
+    """Fail the running training jobs whose worker stopped beating (as `reap` does for
+    generations); the ids of these jobs (or all) that are now failed so."""
+    if settings.LORALAND_IN_PROCESS:
+        return []
+    jobs = TrainingJob.objects.filter(status=TrainingJob.Status.RUNNING).exclude(worker="")
+    if job_ids is not None:
+        jobs = jobs.filter(id__in=list(job_ids))
+    running = {str(job_id): worker for job_id, worker in jobs.values_list("id", "worker")}
+    if running:
+        live = {worker["id"] for worker in heartbeat.live_workers(queue=None)}
+        now = time.monotonic()
+        for job_id, worker in running.items():
+            key = f"training:{job_id}"
+            if worker in live:
+                _suspected.pop(key, None)
+            elif now - _suspected.setdefault(key, now) >= CONFIRM_S:
+                _suspected.pop(key, None)
+                updated = TrainingJob.objects.filter(
+                    id=job_id, status=TrainingJob.Status.RUNNING
+                ).update(
+                    status=TrainingJob.Status.FAILED,
+                    error=TRAINING_MESSAGE,
+                    finished_at=timezone.now(),
+                )
+                if updated:
+                    log.warning("training job %s failed: its worker stopped beating", job_id)
+    if job_ids is None:
+        return []
+    failed = TrainingJob.objects.filter(
+        id__in=list(job_ids), status=TrainingJob.Status.FAILED, error=TRAINING_MESSAGE
+    )
+    return [str(job_id) for job_id in failed.values_list("id", flat=True)]

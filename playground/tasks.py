@@ -77,9 +77,10 @@ def start_worker(sender, **_):
         metrics.serve_worker_metrics(engine, settings.LORALAND_WORKER_METRICS_PORT)
     if not settings.LORALAND_IN_PROCESS:
         global _heartbeat
-        state = partial(worker_state, engine, worker_routing.own_queue(sender.hostname))
+        kind = worker_kind(engine, sender.app.amqp.queues.consume_from)
+        state = partial(worker_state, engine, worker_routing.own_queue(sender.hostname), kind)
         me = worker_identity(sender.hostname)
-        heartbeat.count_start("inference" if engine is not None else "reference")
+        heartbeat.count_start(kind)
         chore = partial(reap_quietly, me)
         _heartbeat = heartbeat.Heartbeat(me, state, chore=chore).start()
 
@@ -94,11 +95,18 @@ def worker_identity(hostname: str) -> str:
     return f"{hostname}:{os.getpid()}"
 
 
-def worker_state(engine, own_queue: str) -> dict:
+def worker_kind(engine, queues) -> str:
+    """inference (it holds the engine), training, or reference (and maintenance)."""
+    if engine is not None:
+        return "inference"
+    return "training" if "training" in queues else "reference"
+
+
+def worker_state(engine, own_queue: str, kind: str = "inference") -> dict:
     """What a worker's heartbeat says: its queue and, for the inference queue, its own queue,
     resident adapters and load (what the web routes by)."""
     if engine is None:
-        return {"queue": "reference"}
+        return {"queue": kind}
     return {
         "queue": "inference",
         "own_queue": own_queue,
@@ -111,6 +119,7 @@ def reap_quietly(worker: str) -> None:
     """The heartbeat thread's chore: fail the rows of dead workers (never this one's)."""
     try:
         reaper.reap()
+        reaper.reap_training()
     except Exception:  # the database away, say: the next chore tries again
         log.warning("%s could not reap lost generations", worker, exc_info=True)
     finally:

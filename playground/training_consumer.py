@@ -12,8 +12,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import selectors
+from . import reaper, selectors
 from .publish import register_web_loop
+
+WATCH_S = 5.0  # how often a socket checks that its job's worker still beats
 
 
 class TrainingConsumer(AsyncWebsocketConsumer):
@@ -34,8 +36,26 @@ class TrainingConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.send(json.dumps({"type": "state", **state}))
+        if state["status"] == "running" and not settings.LORALAND_IN_PROCESS:
+            self.watcher = asyncio.create_task(self.watch_worker(job_id))
+
+    async def watch_worker(self, job_id):
+        """A worker that dies tells nobody: every WATCH_S, fail the job if its worker stopped
+        beating (reaper.py), and say so."""
+        while True:
+            await asyncio.sleep(WATCH_S)
+            try:
+                lost = await database_sync_to_async(reaper.reap_training)([job_id])
+            except Exception:  # the database or Redis away: the next look tries again
+                continue
+            if lost:
+                state = await database_sync_to_async(selectors.training_snapshot)(job_id=job_id)
+                await self.send(json.dumps({"type": "progress", **state}))
+                return
 
     async def disconnect(self, code):
+        if getattr(self, "watcher", None) is not None:
+            self.watcher.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

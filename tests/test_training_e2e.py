@@ -6,6 +6,7 @@ task and streams an answer through the inference worker, with no restart. A seco
 cancelled mid-training and leaves nothing behind."""
 
 import json
+import signal
 import sqlite3
 import subprocess
 import time
@@ -41,11 +42,12 @@ def training_stack(demo_config, tmp_path_factory):
     }
     with running_stack(demo_config, workdir, **settings) as stack:
         stack.manage("shell", "-c", STAFF_USER)
-        worker = start_training_worker(stack, workdir / "training-worker.log")
+        stack.training_workers = [start_training_worker(stack, workdir / "training-worker.log")]
         try:
             yield stack
         finally:
-            stop(worker)
+            for worker in stack.training_workers:
+                stop(worker)
 
 
 def start_training_worker(stack: Stack, log_path: Path) -> subprocess.Popen:
@@ -227,3 +229,53 @@ def test_a_training_job_cancelled_midway_leaves_nothing(training_stack, browser,
         ).fetchone()
     assert not (Path(stack.env["LORALAND_DATA_DIR"]) / "training" / job_id / "work").exists()
     assert not (Path(stack.env["LORALAND_ADAPTER_DIR"]) / "cancelled-reviews").exists()
+
+
+def test_retraining_a_task_makes_its_next_version(training_stack, browser, tmp_path):
+    stack = training_stack
+    page = browser.new_page()
+    log_in(page, stack)
+    page.goto(stack.url + "/staff/training/")
+    page.set_input_files('[data-testid="dataset-file"]', str(reviews_file(tmp_path, 60)))
+    page.click("text=Read the file")
+    page.select_option('[data-testid="answer-column"]', "label")
+    page.select_option('[data-testid="task-slug"]', "film-reviews")
+    page.fill('input[name="test_share"]', "0.34")
+    page.fill('[data-testid="steps"]', "5")
+    page.click('[data-testid="start-training"]')
+    page.wait_for_function(ENDED, timeout=300_000)
+    assert page.get_by_test_id("training-status").inner_text() == "Done"
+    with sqlite3.connect(stack.db_path) as db:
+        versions = db.execute(
+            "select a.name, a.version from playground_adapter a join playground_task t "
+            "on a.task_id = t.id where t.slug = 'film-reviews' order by a.version"
+        ).fetchall()
+        (template,) = db.execute(
+            "select prompt_template from playground_trainingjob order by created_at desc"
+        ).fetchone()
+    assert versions == [("film-reviews/1", 1), ("film-reviews/2", 2)]
+    assert template == TEMPLATE  # the task's own, though the form's was left empty
+
+
+def test_a_training_job_whose_worker_dies_is_failed_with_the_reason(
+    training_stack, browser, tmp_path
+):
+    stack = training_stack
+    page = browser.new_page()
+    log_in(page, stack)
+    job_id = upload_and_define(page, stack, tmp_path, 80, "orphaned-reviews", steps=2000)
+    deadline = time.monotonic() + 180
+    while job_row(stack, job_id)["step"] < 3:
+        assert time.monotonic() < deadline, job_row(stack, job_id)
+        time.sleep(0.5)
+    killed = time.monotonic()
+    stack.training_workers[-1].send_signal(signal.SIGKILL)
+    # the open page learns it from its socket's watch (reaper.reap_training)
+    page.wait_for_function(ENDED, timeout=60_000)
+    assert time.monotonic() - killed < 30
+    assert page.get_by_test_id("training-status").inner_text() == "Failed"
+    assert "training worker stopped" in page.get_by_test_id("training-error").inner_text()
+    row = job_row(stack, job_id)
+    assert row["status"] == "failed" and row["adapter_id"] is None
+    log = Path(stack.db_path).parent / "training-worker-2.log"
+    stack.training_workers.append(start_training_worker(stack, log))  # for what comes after

@@ -9,7 +9,7 @@ import json
 import random
 import shutil
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -141,7 +141,7 @@ def definition_problems(job: TrainingJob, d: Definition) -> dict[str, str]:
         problem = template_problem(d.prompt_template, job.columns, d.answer_column)
         if problem:
             problems["prompt_template"] = problem
-    if d.metric not in TrainingJob.Metric.values:
+    if d.metric not in TrainingJob.Metric.values and not d.task_slug:
         problems["metric"] = f"Choose one of {', '.join(TrainingJob.Metric.values)}."
     if not 0.01 <= d.test_share <= 0.5:
         problems["test_share"] = "Between 0.01 and 0.5."
@@ -178,12 +178,17 @@ def training_start(*, job: TrainingJob, definition: Definition) -> TrainingJob:
 
     if job.status != TrainingJob.Status.DRAFT:
         raise TrainingError({"job": "This job has started already."})
-    problems = definition_problems(job, definition)
     task = None
     if definition.task_slug:
+        # A new version of a task answers the prompts the task renders: its template, and
+        # its metric, whatever the form said.
         task = Task.objects.filter(slug=definition.task_slug).first()
         if task is None:
-            problems["task_slug"] = "No such task."
+            raise TrainingError({"task_slug": "No such task."})
+        definition = replace(definition, prompt_template=task.prompt_template, metric=task.metric)
+    problems = definition_problems(job, definition)
+    if task is not None and "prompt_template" in problems:
+        problems["task_slug"] = f"The task's own template: {problems.pop('prompt_template')}"
     if problems:
         raise TrainingError(problems)
     d = definition
