@@ -225,6 +225,7 @@ LORALAND_MAX_ARCHIVE_MEMBERS = env.int("LORALAND_MAX_ARCHIVE_MEMBERS", default=6
 # "New task from data" (playground/datasets.py, services/training.py): files of examples above
 # these limits are refused before anything is stored; training steps and learning rate are
 # capped. Training runs on its own Celery queue, "training", one job at a time.
+LORALAND_TRAINING_DIR = env.str("LORALAND_TRAINING_DIR", default=str(VAR_DIR / "training"))
 LORALAND_TRAIN_MAX_BYTES = env.int("LORALAND_TRAIN_MAX_BYTES", default=10 * 2**20)
 LORALAND_TRAIN_MAX_ROWS = env.int("LORALAND_TRAIN_MAX_ROWS", default=20000)
 LORALAND_TRAIN_MAX_COLUMNS = env.int("LORALAND_TRAIN_MAX_COLUMNS", default=20)

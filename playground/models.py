@@ -326,7 +326,7 @@ class ApiKey(models.Model):
 
 class TrainingJob(models.Model):
     """A new task trained from a file of examples ("New task from data"): the file's rows are
-    kept beside it under LORALAND_DATA_DIR/training/<id>/, the task's definition here until
+    kept beside it under LORALAND_TRAINING_DIR/<id>/, the task's definition here until
     the adapter is registered as the task's next version."""
 
     class Status(models.TextChoices):

@@ -65,7 +65,7 @@ def train(job_id: str) -> None:
 
 
 def work_dir(job: TrainingJob) -> Path:
-    return Path(settings.LORALAND_DATA_DIR) / "training" / str(job.id) / "work"
+    return Path(settings.LORALAND_TRAINING_DIR) / str(job.id) / "work"
 
 
 def run(job: TrainingJob, progress: "Progress", work: Path) -> None:

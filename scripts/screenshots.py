@@ -1,9 +1,10 @@
 """Take the README's screenshots of a running site, on a desktop and on a phone: the catalog, a
 task page while its answer streams, the compare page after a run, and the gallery with that
-run saved. Needs the site up (`make run` in another shell) and Debian's Chromium.
+run saved; with --staff, the newest training job's page ("New task from data", desktop only).
+Needs the site up (`make run` in another shell) and Debian's Chromium.
 
     python scripts/screenshots.py [--url http://127.0.0.1:8000] [--task conllpp]
-                                  [--out docs/screenshots]
+                                  [--out docs/screenshots] [--staff USER:PASSWORD]
 """
 
 import argparse
@@ -63,11 +64,29 @@ def take(url: str, task: str, out: Path, viewport: str, browser) -> list[Path]:
     return shots
 
 
+def take_training(url: str, out: Path, staff: str, browser) -> Path:
+    """The newest training job's page, as a staff user sees it."""
+    user, _, password = staff.partition(":")
+    page = browser.new_page(viewport=VIEWPORTS["desktop"], reduced_motion="reduce")
+    page.goto(url + "/admin/login/?next=/staff/training/")
+    page.fill("#id_username", user)
+    page.fill("#id_password", password)
+    page.click("[type=submit]")
+    page.wait_for_url("**/staff/training/")
+    page.locator("[data-testid=training-jobs] a").first.click()
+    page.wait_for_selector("[data-testid=training-progress]")
+    path = out / "training-desktop.png"
+    page.screenshot(path=path, full_page=True)
+    page.close()
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--task", default="conllpp")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--staff", help="USER:PASSWORD of a staff user: the training page too")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -77,6 +96,8 @@ def main() -> None:
         for viewport in VIEWPORTS:
             for path in take(args.url.rstrip("/"), args.task, args.out, viewport, browser):
                 print(path)
+        if args.staff:
+            print(take_training(args.url.rstrip("/"), args.out, args.staff, browser))
         browser.close()
 
 

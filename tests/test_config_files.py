@@ -51,6 +51,13 @@ def test_compose_runs_web_and_an_inference_worker_on_redis_and_postgres():
     # Reference answers have their own worker, so they never hold an engine worker's thread.
     assert "reference,maintenance" in services["reference-worker"]["command"]
     assert "beat" in services["beat"]["command"]  # sends the daily retention purge
+    # new tasks' adapters train on a worker of their own, one job at a time, on a GPU
+    trainer = services["trainer"]
+    assert trainer["command"][trainer["command"].index("-Q") + 1] == "training"
+    assert trainer["command"][-2:] == ["--concurrency", "1"]
+    shared = "./training:/training"
+    assert shared in trainer["volumes"] and shared in services["web"]["volumes"]
+    assert "./adapters:/adapters" in trainer["volumes"]  # writable: it registers adapters
     assert "reference" not in services["worker"]["command"]
 
 

@@ -82,7 +82,7 @@ def test_the_split_is_seeded_and_keeps_at_least_twenty_for_the_test():
 def staff_client(client, django_user_model, tmp_path):
     user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(user)
-    with override_settings(LORALAND_DATA_DIR=str(tmp_path)):
+    with override_settings(LORALAND_TRAINING_DIR=str(tmp_path / "training")):
         yield client
 
 

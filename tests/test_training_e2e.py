@@ -38,7 +38,7 @@ def training_stack(demo_config, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("training-stack")
     settings = {
         "LORALAND_ADAPTER_DIR": str(workdir / "adapters"),
-        "LORALAND_DATA_DIR": str(workdir / "data"),
+        "LORALAND_TRAINING_DIR": str(workdir / "training"),
     }
     with running_stack(demo_config, workdir, **settings) as stack:
         stack.manage("shell", "-c", STAFF_USER)
@@ -227,7 +227,7 @@ def test_a_training_job_cancelled_midway_leaves_nothing(training_stack, browser,
         assert not db.execute(
             "select 1 from playground_task where slug = 'cancelled-reviews'"
         ).fetchone()
-    assert not (Path(stack.env["LORALAND_DATA_DIR"]) / "training" / job_id / "work").exists()
+    assert not (Path(stack.env["LORALAND_TRAINING_DIR"]) / job_id / "work").exists()
     assert not (Path(stack.env["LORALAND_ADAPTER_DIR"]) / "cancelled-reviews").exists()
 
 

@@ -1,6 +1,6 @@
 """New task from data: read a file of examples, define the task, queue its training, cancel it.
 
-The file's rows are stored under LORALAND_DATA_DIR/training/<job id>/rows.jsonl once read (a
+The file's rows are stored under LORALAND_TRAINING_DIR/<job id>/rows.jsonl once read (a
 refused file stores nothing); the training itself runs on the "training" queue
 (playground/training_tasks.py), one job at a time.
 """
@@ -43,7 +43,7 @@ class TrainingError(Exception):
 
 
 def job_dir(job: TrainingJob) -> Path:
-    return Path(settings.LORALAND_DATA_DIR) / "training" / str(job.id)
+    return Path(settings.LORALAND_TRAINING_DIR) / str(job.id)
 
 
 def rows_path(job: TrainingJob) -> Path:

@@ -71,13 +71,20 @@
 
   function drawCurve() {
     const line = field("loss-curve").querySelector("polyline");
-    if (!losses.length) { line.setAttribute("points", ""); return; }
-    const most = Math.max.apply(null, losses), least = Math.min.apply(null, losses);
+    const known = losses.filter(function (loss) { return loss !== undefined; });
+    if (!known.length) { line.setAttribute("points", ""); return; }
+    const most = Math.max.apply(null, known), least = Math.min.apply(null, known);
     const span = most - least || 1, steps = Math.max(losses.length - 1, 1);
-    line.setAttribute("points", losses.map(function (loss, i) {
+    const points = [];
+    losses.forEach(function (loss, i) {  // a step missed on the way is left out
+      if (loss === undefined) return;
       const x = (600 * i) / steps, y = 190 - (180 * (loss - least)) / span;
-      return x.toFixed(1) + "," + y.toFixed(1);
-    }).join(" "));
+      points.push(x.toFixed(1) + "," + y.toFixed(1));
+    });
+    line.setAttribute("points", points.join(" "));
+    field("loss-summary").textContent = "Loss " + known[0].toFixed(3) + " at the first step, " +
+      known[known.length - 1].toFixed(3) + " at step " + losses.length + " (lowest " +
+      least.toFixed(3) + ").";
   }
 
   function clock(seconds) {
@@ -97,7 +104,8 @@
       losses.push(state.losses[state.losses.length - 1]);
     }
     field("training-status").textContent = LABELS[state.status] || state.status;
-    field("training-phase").textContent = state.phase || "waiting";
+    field("training-phase").textContent =
+      state.status === "running" ? state.phase : state.status === "queued" ? "waiting" : "–";
     field("training-step").textContent = state.step + " / " + state.steps;
     field("training-speed").textContent = state.steps_per_s ? state.steps_per_s.toFixed(2) : "–";
     field("training-eta").textContent = clock(state.eta_s);
