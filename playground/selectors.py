@@ -419,3 +419,11 @@ def training_snapshot(*, job_id) -> dict | None:
 
 def training_jobs():
     return TrainingJob.objects.select_related("task").all()
+
+
+def task_training(*, task: Task) -> TrainingJob | None:
+    """The training job that made the adapter this task serves, if one did."""
+    adapter = task.active_adapter
+    if adapter is None:
+        return None
+    return TrainingJob.objects.filter(adapter=adapter, status=TrainingJob.Status.DONE).first()

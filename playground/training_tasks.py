@@ -16,6 +16,7 @@ train.
 import logging
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from .training_state import snapshot
 log = logging.getLogger(__name__)
 SAVE_EVERY_S = 1.0  # progress goes to the row at most this often (every step to the page)
 EVAL_EXAMPLES = 100  # held-out examples scored per model, at most
+# One job at a time in a process, even on a worker of many threads (in-process mode's)
+_one_at_a_time = threading.Lock()
 
 
 class Cancelled(Exception):
@@ -40,6 +43,11 @@ class Cancelled(Exception):
 
 @shared_task(name="playground.training_tasks.train")
 def train(job_id: str) -> None:
+    with _one_at_a_time:
+        train_one(job_id)
+
+
+def train_one(job_id: str) -> None:
     hostname = getattr(current_task.request, "hostname", None) or ""
     started = TrainingJob.objects.filter(id=job_id, status=TrainingJob.Status.QUEUED).update(
         status=TrainingJob.Status.RUNNING,
@@ -162,7 +170,10 @@ def register(job: TrainingJob, adapter_dir: Path, scores: dict, results: dict) -
 
     new_task = None
     if job.task is None:
-        examples = [r["inputs"] for r in results["finetuned"][:5]]
+        examples = []  # the task page's example chips: up to five held-out inputs
+        for row in results["finetuned"]:
+            if row["inputs"] not in examples and len(examples) < 5:
+                examples.append(row["inputs"])
         new_task = NewTask(
             name=job.name, slug=job.slug, category=job.category, metric=job.metric,
             prompt_template=job.prompt_template, example_inputs=examples,

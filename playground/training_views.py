@@ -1,7 +1,6 @@
 """Staff pages of "New task from data": upload a file of examples, define the task, follow its
 training live (training.js over /ws/training/<id>/), cancel it, confirm a weak adapter."""
 
-from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -93,7 +92,6 @@ def definition_from(data) -> Definition:
 def training_cancel(request: HttpRequest, job_id) -> HttpResponse:
     job = get_object_or_404(TrainingJob, id=job_id)
     training.training_cancel(job=job)
-    messages.info(request, "Cancelling: the job stops at its next step.")
     return redirect("training-job", job_id=job.id)
 
 

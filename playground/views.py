@@ -61,6 +61,7 @@ def task_detail(request, slug: str):
         "task": task,
         "page_data": page_data,
         "evaluation": task_evaluation(task),
+        "training": selectors.task_training(task=task),
         "reference_configured": live,
         "reference_model": services.model_name("reference") if live else "",
         "retention_days": settings.LORALAND_RETENTION_DAYS,

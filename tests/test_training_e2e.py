@@ -204,6 +204,11 @@ def test_a_task_is_trained_from_a_file_in_the_browser_and_answers(
     assert frames[0]["type"] == "started" and frames[-1]["type"] == "done", frames
     page.goto(stack.url + "/tasks/film-reviews/")
     assert "Film reviews" in page.content()
+    # its page tells how its adapter was trained, with the scores and the loss curve
+    trained = page.get_by_test_id("task-training")
+    assert "from 80 examples (reviews.jsonl), 30 steps" in " ".join(trained.inner_text().split())
+    curve = trained.locator('[data-testid="task-loss-curve"] polyline').get_attribute("points")
+    assert len(curve.split()) == 30
 
 
 def test_a_training_job_cancelled_midway_leaves_nothing(training_stack, browser, tmp_path):

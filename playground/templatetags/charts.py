@@ -191,3 +191,17 @@ def score_chart_geometry(rows: list[dict]) -> dict:
         "groups": groups,
         "bar_count": sum(len(g["bars"]) for g in groups),
     }
+
+
+@register.filter
+def loss_points(losses) -> str:
+    """A loss curve as an SVG polyline's points in a 600 x 200 box (the training page's JS
+    draws the same while a job runs)."""
+    if not losses:
+        return ""
+    most, least = max(losses), min(losses)
+    span, steps = (most - least) or 1.0, max(len(losses) - 1, 1)
+    return " ".join(
+        f"{600 * i / steps:.1f},{190 - 180 * (loss - least) / span:.1f}"
+        for i, loss in enumerate(losses)
+    )
