@@ -12,10 +12,13 @@ import threading
 from celery.app.trace import setup_worker_optimizations
 from celery.utils.nodenames import gethostname, nodename
 from django.conf import settings
+from django.utils import timezone
 
 from .celery import app
 
 log = logging.getLogger(__name__)
+# Jobs queued before this process started were in another process's in-memory queue: gone
+STARTED = timezone.now()
 
 QUEUES = ["inference", "reference", "maintenance", "training"]
 # The reference API's waits share the pool with the engine's requests here (one process).
@@ -36,6 +39,7 @@ def ensure_started() -> None:
 
 
 def _run() -> None:
+    fail_lost_training_jobs()
     # What a worker's loader does at start, without the Django fixup's second django.setup(),
     # which would configure logging again under the running web server (and a test's capture).
     app.loader.worker_initialized = True
@@ -57,3 +61,19 @@ def _run() -> None:
         worker.start()
     except Exception:  # the site still pages; each request's own error says why it waits
         log.exception("the in-process worker stopped")
+
+
+def fail_lost_training_jobs() -> None:
+    """Training jobs queued or running when a previous in-process server stopped: its
+    in-memory queue went with it, so nothing will ever run them."""
+    from playground.models import TrainingJob
+
+    lost = TrainingJob.objects.filter(
+        status__in=(TrainingJob.Status.QUEUED, TrainingJob.Status.RUNNING), queued_at__lt=STARTED
+    )
+    lost.update(
+        status=TrainingJob.Status.FAILED,
+        error="The site stopped before this job finished (no Redis: its queue was in memory). "
+        "Define it again.",
+        finished_at=timezone.now(),
+    )

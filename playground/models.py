@@ -363,7 +363,7 @@ class TrainingJob(models.Model):
     category = models.CharField(max_length=64, blank=True)
     prompt_template = models.TextField(blank=True)
     answer_column = models.CharField(max_length=64, blank=True)
-    metric = models.CharField(max_length=16, choices=Metric.choices, blank=True)
+    metric = models.CharField(max_length=32, choices=Metric.choices, blank=True)
     test_share = models.FloatField(default=0.1)
     seed = models.PositiveIntegerField(default=0)
     steps = models.PositiveIntegerField(default=80)
@@ -387,11 +387,20 @@ class TrainingJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # two jobs making one new task at once: the second would fail only at the end
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(status__in=["queued", "running"], task__isnull=True),
+                name="one_live_job_per_new_task_slug",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.slug or self.file_name} ({self.status})"

@@ -36,7 +36,7 @@ class TrainingConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.send(json.dumps({"type": "state", **state}))
-        if state["status"] == "running" and not settings.LORALAND_IN_PROCESS:
+        if state["status"] in ("queued", "running") and not settings.LORALAND_IN_PROCESS:
             self.watcher = asyncio.create_task(self.watch_worker(job_id))
 
     async def watch_worker(self, job_id):

@@ -14,6 +14,7 @@ train.
 """
 
 import logging
+import math
 import os
 import shutil
 import threading
@@ -23,10 +24,12 @@ from pathlib import Path
 from celery import current_task, shared_task
 from django.conf import settings
 from django.core.files import File
+from django.db import transaction
 from django.utils import timezone
 
 from . import cancel
 from .models import TrainingJob, current_base_model
+from .prompts import template_fields
 from .publish import Publisher
 from .training_state import snapshot
 
@@ -166,43 +169,54 @@ def register(job: TrainingJob, adapter_dir: Path, scores: dict, results: dict) -
     """The adapter as the task's next version (a new task for version 1), with its scores."""
     from .services.catalog import NewTask
     from .services.evaluations import evaluation_run_save
-    from .services.uploads import adapter_deactivate, adapter_upload
+    from .services.uploads import adapter_upload
 
     new_task = None
     if job.task is None:
-        examples = []  # the task page's example chips: up to five held-out inputs
+        # the task page's example chips: up to five held-out rows, the template's fields only
+        # (a column the template does not use is no field of the task), none left blank
+        fields, examples = template_fields(job.prompt_template), []
         for row in results["finetuned"]:
-            if row["inputs"] not in examples and len(examples) < 5:
-                examples.append(row["inputs"])
+            inputs = {field: row["inputs"][field] for field in fields}
+            if all(v.strip() for v in inputs.values()) and inputs not in examples:
+                examples.append(inputs)
+        examples = examples[:5]
         new_task = NewTask(
             name=job.name, slug=job.slug, category=job.category, metric=job.metric,
             prompt_template=job.prompt_template, example_inputs=examples,
             description=f"Trained from {job.file_name}",
         )  # fmt: skip
     names = ("adapter_config.json", "adapter_model.safetensors")
+    # Served at once only if it beats the base model; else registered, for a person to confirm
+    better = scores["finetuned"] > scores["base"]
     handles = [(adapter_dir / name).open("rb") for name in names]
+    adapter = None
     try:
-        adapter = adapter_upload(
-            files=[File(handle, name=name) for handle, name in zip(handles, names, strict=True)],
-            task=job.task,
-            new_task=new_task,
-            uploaded_by=job.created_by,
-        )
+        with transaction.atomic():  # the adapter, its task, the job and the scores, or none
+            adapter = adapter_upload(
+                files=[File(h, name=name) for h, name in zip(handles, names, strict=True)],
+                task=job.task,
+                new_task=new_task,
+                uploaded_by=job.created_by,
+                serve=better,
+            )
+            job.task, job.adapter, job.needs_confirmation = adapter.task, adapter, not better
+            job.save(update_fields=["task", "adapter", "needs_confirmation"])
+            evaluation_run_save(
+                model_kinds=["base", "finetuned"],
+                results={job.slug: results},
+                limit=len(results["finetuned"]),
+                duration_s=0.0,
+                adapters={job.slug: adapter.name},
+            )
+    except BaseException:
+        if adapter is not None:  # its rows are rolled back: its folder goes too
+            shutil.rmtree(Path(settings.LORALAND_ADAPTER_DIR) / adapter.name, ignore_errors=True)
+            job.task, job.adapter, job.needs_confirmation = None, None, False
+        raise
     finally:
         for handle in handles:
             handle.close()
-    better = scores["finetuned"] > scores["base"]
-    if not better:
-        adapter_deactivate(adapter=adapter)  # registered, not served until a person confirms
-    job.task, job.adapter, job.needs_confirmation = adapter.task, adapter, not better
-    job.save(update_fields=["task", "adapter", "needs_confirmation"])
-    evaluation_run_save(
-        model_kinds=["base", "finetuned"],
-        results={job.slug: results},
-        limit=len(results["finetuned"]),
-        duration_s=0.0,
-        adapters={job.slug: adapter.name},
-    )
 
 
 class Progress:
@@ -222,6 +236,10 @@ class Progress:
 
     def step(self, number: int, loss: float) -> None:
         """After each training step (train_lora_on_pairs' on_step)."""
+        if not math.isfinite(loss):  # nothing to learn from, nor to draw or store as JSON
+            raise RuntimeError(
+                f"The loss diverged at step {number} ({loss}); lower the learning rate."
+            )
         job = self.job
         job.step = number
         job.losses.append(loss)
@@ -247,13 +265,22 @@ class Progress:
         self.send()
 
     def end(self, status: str, error: str = "") -> None:
+        """Only a job still running ends so: one the reaper failed meanwhile stays failed."""
         self.job.status, self.job.error = status, error[:2000]
         self.job.finished_at = timezone.now()
-        self.job.save(update_fields=["status", "error", "finished_at"])
+        TrainingJob.objects.filter(id=self.job.id, status=TrainingJob.Status.RUNNING).update(
+            status=status, error=self.job.error, finished_at=self.job.finished_at
+        )
+        self.job.refresh_from_db(fields=["status", "error", "finished_at"])
         self.send()
 
     def send(self) -> None:
-        self.publisher.send("progress", snapshot(self.job, last_loss_only=True))
+        """To the page; a frame that cannot be sent (Redis away a moment) is not worth a job:
+        the row has the progress, and the page's next frame or reload shows it."""
+        try:
+            self.publisher.send("progress", snapshot(self.job, last_loss_only=True))
+        except Exception:
+            log.warning("training job %s: a frame was not sent", self.job.id, exc_info=True)
 
     def close(self) -> None:
         self.publisher.close()

@@ -177,3 +177,29 @@ def test_a_queued_job_is_cancelled_at_once(staff_client, monkeypatch):
     staff_client.post(f"/staff/training/{job.id}/cancel/")
     job.refresh_from_db()
     assert job.status == "cancelled" and job.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_a_job_starts_once_and_a_retrain_keeps_to_the_task_s_metric(staff_client, catalog):
+    upload(staff_client, reviews(60))
+    job = TrainingJob.objects.get()
+    spec = {"answer_column": "label", "metric": "accuracy", "steps": 5}
+    with pytest.raises(TrainingError) as refused:
+        training.training_start(
+            job=job, definition=Definition(prompt_template="{review!r}", slug="r", name="R",
+                                           category="C", **spec),
+        )  # fmt: skip
+    assert "without a format spec or conversion" in refused.value.problems["prompt_template"]
+    # glue_stsb is scored by 1 - MAE/5, which a trained task here is not
+    with pytest.raises(TrainingError) as refused:
+        training.training_start(
+            job=job, definition=Definition(prompt_template="", task_slug="glue_stsb", **spec)
+        )
+    assert "is not one a trained task is scored by" in refused.value.problems["task_slug"]
+    definition = Definition(prompt_template="{review}", slug="r", name="R", category="C", **spec)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "enqueue_training", lambda job_id: None)
+        training.training_start(job=job, definition=definition)
+        with pytest.raises(TrainingError) as refused:  # a second submit of the form
+            training.training_start(job=job, definition=definition)
+    assert refused.value.problems == {"job": "This job has started already."}

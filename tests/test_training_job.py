@@ -1,6 +1,8 @@
 """The training job's ends, in this process: an adapter no better than the base model is
 registered but not served until a person confirms it; a job that fails says why."""
 
+from pathlib import Path
+
 import pytest
 from django.test import override_settings
 
@@ -64,3 +66,44 @@ def test_a_job_that_fails_says_why_and_leaves_nothing(demo_settings, tmp_path):
     assert "the job was defined on another-base" in job.error
     assert not (tmp_path / str(job.id) / "work").exists()
     assert not Task.objects.filter(slug="reviews").exists()
+
+
+def test_examples_keep_the_template_s_fields_and_skip_blank_rows(adapter_dir):
+    job = running_job()
+    rows = [
+        {"inputs": {"review": "   ", "id": "1"}, "expected": "x", "output": "x", "score": 1.0},
+        {"inputs": {"review": "good", "id": "2"}, "expected": "x", "output": "x", "score": 1.0},
+    ]
+    scores = {"base": 0.0, "finetuned": 1.0, "examples": 2}
+    training_tasks.register(job, adapter_dir, scores, {"base": rows, "finetuned": rows})
+    assert Task.objects.get(slug="reviews").examples == [{"inputs": {"review": "good"}}]
+
+
+def test_a_registration_that_fails_midway_leaves_no_adapter(adapter_dir, monkeypatch, settings):
+    from playground.services import evaluations
+
+    def broken(**_):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(evaluations, "evaluation_run_save", broken)
+    job = running_job()
+    scores = {"base": 0.0, "finetuned": 1.0, "examples": 20}
+    with pytest.raises(RuntimeError):
+        training_tasks.register(
+            job, adapter_dir, scores, {"base": results(0), "finetuned": results(1)}
+        )
+    assert not Task.objects.filter(slug="reviews").exists()
+    assert not (Path(settings.LORALAND_ADAPTER_DIR) / "reviews" / "1").exists()
+    assert job.adapter is None
+
+
+def test_a_diverged_loss_fails_the_job_and_an_ended_job_stays_ended(demo_settings):
+    job = running_job(steps=10)
+    progress = training_tasks.Progress(job)
+    progress.step(1, 2.5)
+    with pytest.raises(RuntimeError, match="loss diverged at step 2"):
+        progress.step(2, float("nan"))
+    TrainingJob.objects.filter(id=job.id).update(status="failed", error="reaped")
+    progress.end(TrainingJob.Status.DONE)  # too late: the reaper failed it
+    job.refresh_from_db()
+    assert (job.status, job.error, job.losses) == ("failed", "reaped", [2.5])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loraland_site import inprocess_worker
@@ -22,7 +22,7 @@ from loraland_site.celery import app as celery_app
 from .. import cancel
 from ..datasets import DatasetLimits, read_dataset
 from ..models import TrainingJob, current_base_model
-from .catalog import NewTask, new_task_problems
+from .catalog import NewTask, new_task_problems, prompt_template_problem
 
 TRAIN_TASK = "playground.training_tasks.train"
 MIN_TEST_EXAMPLES = 20
@@ -138,10 +138,13 @@ def definition_problems(job: TrainingJob, d: Definition) -> dict[str, str]:
     if d.answer_column not in job.columns:
         problems["answer_column"] = f"Choose one of {', '.join(job.columns)}."
     else:
-        problem = template_problem(d.prompt_template, job.columns, d.answer_column)
+        # the catalog's own rules first ({name} only, no format spec): the task is made by them
+        problem = prompt_template_problem(d.prompt_template) or template_problem(
+            d.prompt_template, job.columns, d.answer_column
+        )
         if problem:
             problems["prompt_template"] = problem
-    if d.metric not in TrainingJob.Metric.values and not d.task_slug:
+    if d.metric not in TrainingJob.Metric.values:
         problems["metric"] = f"Choose one of {', '.join(TrainingJob.Metric.values)}."
     if not 0.01 <= d.test_share <= 0.5:
         problems["test_share"] = "Between 0.01 and 0.5."
@@ -189,24 +192,33 @@ def training_start(*, job: TrainingJob, definition: Definition) -> TrainingJob:
     problems = definition_problems(job, definition)
     if task is not None and "prompt_template" in problems:
         problems["task_slug"] = f"The task's own template: {problems.pop('prompt_template')}"
+    if task is not None and "metric" in problems:
+        problems.pop("metric")
+        problems["task_slug"] = (
+            f"Its metric, {task.metric}, is not one a trained task is scored by here "
+            f"({', '.join(TrainingJob.Metric.values)})."
+        )
     if problems:
         raise TrainingError(problems)
     d = definition
-    job.task = task
-    job.slug, job.name, job.category = (
+    slug, name, category = (
         (task.slug, task.name, task.category) if task else (d.slug, d.name.strip(), d.category)
     )
-    job.prompt_template, job.answer_column, job.metric = (
-        d.prompt_template,
-        d.answer_column,
-        d.metric,
-    )
-    job.test_share, job.seed, job.steps, job.learning_rate = (
-        d.test_share, d.seed, d.steps, d.learning_rate
+    fields = dict(
+        task=task, slug=slug, name=name, category=category,
+        prompt_template=d.prompt_template, answer_column=d.answer_column, metric=d.metric,
+        test_share=d.test_share, seed=d.seed, steps=d.steps, learning_rate=d.learning_rate,
+        base_model=current_base_model(), status=TrainingJob.Status.QUEUED, queued_at=timezone.now(),
     )  # fmt: skip
-    job.base_model = current_base_model()
-    job.status = TrainingJob.Status.QUEUED
-    job.save()
+    try:
+        with transaction.atomic():
+            # from a draft only: a second submit of the form must not start it again
+            started = TrainingJob.objects.filter(id=job.id, status=TrainingJob.Status.DRAFT)
+            if not started.update(**fields):
+                raise TrainingError({"job": "This job has started already."})
+    except IntegrityError:  # another job took this new task's slug a moment ago
+        raise TrainingError({"slug": "Another job is training a task of this name."}) from None
+    job.refresh_from_db()
     transaction.on_commit(lambda: enqueue_training(job.id))
     return job
 
@@ -225,7 +237,7 @@ def queue_place(job: TrainingJob) -> int | None:
     ahead = TrainingJob.objects.filter(
         base_model=job.base_model,
         status__in=(TrainingJob.Status.QUEUED, TrainingJob.Status.RUNNING),
-        created_at__lt=job.created_at,
+        queued_at__lt=job.queued_at,
     ).count()
     return ahead + 1
 

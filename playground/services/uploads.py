@@ -43,8 +43,10 @@ def adapter_upload(
     new_task: NewTask | None = None,
     family: str | None = None,
     uploaded_by=None,
+    serve: bool = True,
 ) -> Adapter:
-    """Validate an uploaded adapter, store it as `<family>/<version>/` and serve it.
+    """Validate an uploaded adapter, store it as `<family>/<version>/` and serve it (unless
+    `serve` is False: registered, to be activated later).
 
     `files` are what playground.adapters.validate_upload takes (one archive or the two files).
     Give `task` (an existing one) or `new_task` (created in the same transaction). The family
@@ -77,6 +79,7 @@ def adapter_upload(
             new_task=new_task,
             family_dir=adapter_dir / family,
             uploaded_by=uploaded_by,
+            serve=serve,
         )
     finally:
         shutil.rmtree(incoming, ignore_errors=True)  # gone already when it was moved
@@ -92,7 +95,9 @@ def remove_stale_uploads(incoming_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def adapter_store(*, validated, task, new_task, family_dir: Path, uploaded_by) -> Adapter:
+def adapter_store(
+    *, validated, task, new_task, family_dir: Path, uploaded_by, serve: bool = True
+) -> Adapter:
     """Move a validated adapter into place and create its row: both happen, or neither."""
     placed = None
     try:
@@ -114,7 +119,7 @@ def adapter_store(*, validated, task, new_task, family_dir: Path, uploaded_by) -
                 size_bytes=validated.total_bytes,
                 warnings=list(validated.warnings),
                 uploaded_by=uploaded_by,
-                is_active=True,
+                is_active=serve,
             )
     except IntegrityError as exc:  # a task or version created at the same moment
         remove_placed(placed, family_dir=family_dir)

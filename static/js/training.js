@@ -124,12 +124,14 @@
     const ended = ["done", "failed", "cancelled"].includes(state.status);
     if (ended && !panel.dataset.ended) {
       panel.dataset.ended = "1";
-      // the links to the new task, the confirm button: the server's page says them
-      if (!whole) window.setTimeout(function () { window.location.reload(); }, 500);
+      // the links to the new task, the confirm button: the server's page says them (a job
+      // that ended while the socket was away too: the page was rendered before its end)
+      if (!initiallyEnded) window.setTimeout(function () { window.location.reload(); }, 500);
     }
   }
 
   const initial = readJson("training-state");
+  const initiallyEnded = Boolean(initial && ["done", "failed", "cancelled"].includes(initial.status));
   if (initial) show(initial, true);
 
   function connect() {
@@ -144,5 +146,5 @@
       if (!panel.dataset.ended) window.setTimeout(connect, 2000);
     });
   }
-  if (!(initial && ["done", "failed", "cancelled"].includes(initial.status))) connect();
+  if (!initiallyEnded) connect();
 })();
