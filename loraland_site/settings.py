@@ -173,6 +173,10 @@ CELERY_TASK_ROUTES = {
 LORALAND_RETENTION_DAYS = env.int("LORALAND_RETENTION_DAYS", default=30)
 CELERY_WORKER_POOL = "threads"  # one engine per process, shared by the task threads
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker takes a task from Redis only when a thread is free to start it, so one that dies
+# holds nothing that has not started: what waits stays in Redis for the other workers (else
+# a killed worker's reserved tasks came back only after Redis's visibility timeout, an hour).
+CELERY_WORKER_DISABLE_PREFETCH = bool(REDIS_URL)  # a Redis-only setting
 CELERY_TASK_ACKS_LATE = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log as LOGGING says (LOG_FORMAT)

@@ -13,12 +13,20 @@ import subprocess
 import sys
 import time
 from functools import partial
+from pathlib import Path
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from loraland_site.devservices import free_port, stop, wait_for_port
+from loraland_site.devservices import (
+    daphne_command,
+    free_port,
+    start_private_redis,
+    stop,
+    wait_for_port,
+    worker_command,
+)
 
 from .conftest import ROOT
 from .test_e2e import one_generation, running_stack, start_serve
@@ -146,3 +154,73 @@ def test_after_a_redis_restart_new_answers_work_without_restarting_anything(
             assert last["type"] == "done", last
         finally:
             stop(fresh)
+
+
+def test_requests_queued_behind_a_killed_worker_go_to_the_next_one(demo_config, tmp_path):
+    """A worker takes only what it can start (worker_disable_prefetch): three requests to a
+    one-thread worker, the first killed mid-answer: the other two wait in Redis, and a worker
+    started after the kill answers them, with no visibility timeout to wait out."""
+    redis = start_private_redis()
+    env = {
+        **os.environ,
+        "REDIS_URL": redis[1],
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "LORALAND_BASE_MODEL": str(demo_config.base_dir),
+        "LORALAND_ADAPTER_DIR": str(demo_config.adapter_dir),
+        "LORALAND_STREAM_INTERVAL_MS": "0",
+        "LORALAND_WORKER_METRICS_PORT": "0",
+    }
+    procs = [redis[0]]
+    try:
+        for command in (["migrate", "--noinput"], ["load_tasks"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+        first = start_worker(env, tmp_path / "first.log", concurrency=1)
+        procs.append(first)
+        port = free_port()
+        procs.append(subprocess.Popen(daphne_command("127.0.0.1", port), cwd=ROOT, env=env))
+        wait_for_port(port, timeout_s=60, proc=procs[-1])
+        url = f"http://127.0.0.1:{port}"
+        example = {"modified_triple_set_preprocessed": "a | b | c"}
+        requests = [
+            {**LONG, "inputs": example, "params": {**LONG["params"], "seed": seed},
+             "client_ref": f"r{seed}"}
+            for seed in range(3)
+        ]  # fmt: skip
+
+        async def session():
+            async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url) as ws:
+                for request in requests:
+                    await ws.send(json.dumps(request))
+                ends, started, killed = {}, {}, False
+                while len(ends) < len(requests):
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=120))
+                    if frame["type"] == "started":
+                        started[frame["generation_id"]] = frame["client_ref"]
+                    elif frame["type"] == "token" and not killed:
+                        os.kill(first.pid, signal.SIGKILL)  # mid-answer, two more waiting
+                        killed = True
+                        procs.append(start_worker(env, tmp_path / "second.log", concurrency=1))
+                    elif frame["type"] in ("done", "error"):
+                        ends[started[frame["generation_id"]]] = frame
+                return ends
+
+        ends = asyncio.run(asyncio.wait_for(session(), timeout=300))
+        kinds = [frame.get("code", frame["type"]) for frame in ends.values()]
+        # The one running when the kill landed is lost (or, if it ended just before, the next
+        # one is); every other waited in Redis and is answered by the new worker. Had the
+        # killed worker reserved one, it would not have come back within the timeout.
+        assert kinds.count("done") >= 2 and set(kinds) <= {"done", "WORKER_LOST"}, ends
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
+def start_worker(env: dict, log_path: Path, concurrency: int) -> subprocess.Popen:
+    log = log_path.open("w")
+    proc = subprocess.Popen(worker_command(concurrency), cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 90
+    while "ready." not in log_path.read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
+        time.sleep(0.2)
+    return proc
