@@ -6,6 +6,17 @@ import subprocess
 import sys
 import time
 
+# An inference worker's threads beyond its batch: requests it has started and handed to the
+# engine, waiting there for a row. A row that frees is filled from the engine's own queue at
+# once, not after a round trip to Redis (workers take a task only when a thread is free:
+# settings.CELERY_WORKER_DISABLE_PREFETCH); and a waiting request is a started one, which the
+# reaper fails if the worker dies, not a reserved one that would wait out Redis's timeout.
+THREADS_AHEAD = 8
+
+
+def inference_threads(max_batch: int) -> int:
+    return max_batch + THREADS_AHEAD
+
 
 def worker_command(concurrency: int, queues: str = "inference") -> list[str]:
     """A Celery worker on threads: an inference worker's process holds one engine shared by

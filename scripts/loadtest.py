@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from loraland_site.devservices import (  # noqa: E402
     daphne_command,
     free_port,
+    inference_threads,
     start_private_redis,
     stop,
     wait_for_port,
@@ -49,7 +50,8 @@ def main() -> int:
             for command in (["migrate", "--noinput"], ["load_tasks"]):
                 subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
                                check=True, capture_output=True)  # fmt: skip
-            procs.append(start_worker(env, Path(workdir) / "worker.log", args.max_batch))
+            threads = inference_threads(args.max_batch)
+            procs.append(start_worker(env, Path(workdir) / "worker.log", threads))
             port = free_port()
             quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
             daphne = daphne_command("127.0.0.1", port)

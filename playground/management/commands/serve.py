@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 
 from loraland_site.devservices import (
     daphne_command,
+    inference_threads,
     start_private_redis,
     stop,
     wait_for_port,
@@ -70,7 +71,7 @@ class Command(BaseCommand):
                 stop(redis[0])
 
     def start_worker(self, env):
-        command = worker_command(settings.LORALAND_MAX_BATCH)
+        command = worker_command(inference_threads(settings.LORALAND_MAX_BATCH))
         return subprocess.Popen([*command, "--hostname", f"inference-{os.getpid()}@%h"], env=env)
 
     def start_reference_worker(self, env):
