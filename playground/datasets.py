@@ -1,14 +1,17 @@
-"""Read a file of training examples (JSONL or CSV) into columns and rows, within limits.
+"""A training job's examples: read a file (JSONL or CSV) into columns and rows within limits,
+keep them as LORALAND_TRAINING_DIR/<job id>/rows.jsonl, read them back, split them.
 
 Every refusal names the row (1 is the first example; a CSV's header is row 0) and, where it
-is one column's fault, the column, so a person can fix the file. Nothing is stored here: the
-caller stores what this returns.
+is one column's fault, the column, so a person can fix the file. Below both the service that
+stores a file and the task that trains on it.
 """
 
 import csv
 import io
 import json
+import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 
@@ -169,3 +172,47 @@ def refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
             raise DuplicateKey(key)
         result[key] = value
     return result
+
+
+# --- the stored rows ---------------------------------------------------------------------------
+MIN_TEST_EXAMPLES = 20
+
+
+def job_dir(job_id) -> Path:
+    return Path(settings.LORALAND_TRAINING_DIR) / str(job_id)
+
+
+def write_rows(job_id, rows: list[dict[str, str]]) -> None:
+    path = job_dir(job_id) / "rows.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_rows(job_id, limit: int | None = None) -> list[dict[str, str]]:
+    rows = []
+    with (job_dir(job_id) / "rows.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            rows.append(json.loads(line))
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows
+
+
+def split_sizes(rows: int, test_share: float) -> tuple[int, int]:
+    """(train, test) example counts for a share, at least MIN_TEST_EXAMPLES in the test."""
+    test = max(MIN_TEST_EXAMPLES, round(rows * test_share))
+    return rows - test, test
+
+
+def split_rows(rows: list, test_share: float, seed: int) -> tuple[list, list]:
+    """The same seeded split every time: (train, test)."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    _, test = split_sizes(len(rows), test_share)
+    test_ids = set(order[:test])
+    return (
+        [row for i, row in enumerate(rows) if i not in test_ids],
+        [row for i, row in enumerate(rows) if i in test_ids],
+    )

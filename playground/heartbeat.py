@@ -6,6 +6,7 @@ Layer: a helper of the tasks (which beat) and of the web (which reads); imports 
 
 import json
 import logging
+import os
 import threading
 import time
 from functools import lru_cache
@@ -17,6 +18,13 @@ log = logging.getLogger(__name__)
 EVERY_S = 2.0
 TTL_S = 10  # five missed beats: the worker is gone
 INDEX = "loraland:workers"  # sorted set: worker id -> time of its last beat (newest first)
+
+
+def worker_identity(hostname: str) -> str:
+    """A worker process's name in heartbeats and on the rows it runs: its Celery node name and
+    its pid, since a worker started again under the same node name is another process, and the
+    rows of the one that died must not look alive."""
+    return f"{hostname}:{os.getpid()}"
 
 
 def worker_key(worker_id: str) -> str:

@@ -8,7 +8,6 @@ and never imports the services. Its helpers: `publish` (the channel layer) and `
 Redis flag); `engine_config` is where the engine meets Django's settings."""
 
 import logging
-import os
 import threading
 import time
 from contextlib import closing, contextmanager
@@ -79,20 +78,13 @@ def start_worker(sender, **_):
         global _heartbeat
         kind = worker_kind(engine, sender.app.amqp.queues.consume_from)
         state = partial(worker_state, engine, worker_routing.own_queue(sender.hostname), kind)
-        me = worker_identity(sender.hostname)
+        me = heartbeat.worker_identity(sender.hostname)
         heartbeat.count_start(kind)
         chore = partial(reap_quietly, me)
         _heartbeat = heartbeat.Heartbeat(me, state, chore=chore).start()
 
 
 _heartbeat: heartbeat.Heartbeat | None = None
-
-
-def worker_identity(hostname: str) -> str:
-    """A worker process's name in heartbeats and on its rows: its Celery node name and its pid,
-    since a worker started again under the same node name is another process, and the rows of
-    the one that died must not look alive."""
-    return f"{hostname}:{os.getpid()}"
 
 
 def worker_kind(engine, queues) -> str:
@@ -147,7 +139,7 @@ def generate_reference(generation_id: str) -> None:
 def run_generation(generation_id: str, stream) -> None:
     # The worker's name goes on the row: if its heartbeat stops, the row is failed.
     hostname = getattr(current_task.request, "hostname", None)
-    worker = worker_identity(hostname) if hostname else ""
+    worker = heartbeat.worker_identity(hostname) if hostname else ""
     generation = results.generation_start(generation_id=generation_id, worker=worker)
     if generation is None:
         return  # cancelled or deleted while queued

@@ -15,7 +15,6 @@ train.
 
 import logging
 import math
-import os
 import shutil
 import threading
 import time
@@ -27,7 +26,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from . import cancel
+from . import cancel, datasets, heartbeat
 from .models import TrainingJob, current_base_model
 from .prompts import template_fields
 from .publish import Publisher
@@ -51,12 +50,12 @@ def train(job_id: str) -> None:
 
 
 def train_one(job_id: str) -> None:
-    hostname = getattr(current_task.request, "hostname", None) or ""
+    hostname = getattr(current_task.request, "hostname", None)
     started = TrainingJob.objects.filter(id=job_id, status=TrainingJob.Status.QUEUED).update(
         status=TrainingJob.Status.RUNNING,
         phase=TrainingJob.Phase.PREPARING,
         started_at=timezone.now(),
-        worker=f"{hostname}:{os.getpid()}",
+        worker=heartbeat.worker_identity(hostname) if hostname else "",
     )
     if not started:
         return  # cancelled while queued, or deleted
@@ -76,20 +75,18 @@ def train_one(job_id: str) -> None:
 
 
 def work_dir(job: TrainingJob) -> Path:
-    return Path(settings.LORALAND_TRAINING_DIR) / str(job.id) / "work"
+    return datasets.job_dir(job.id) / "work"
 
 
 def run(job: TrainingJob, progress: "Progress", work: Path) -> None:
-    from .services.training import read_rows, split_rows
-
     if job.base_model != current_base_model():
         raise RuntimeError(
             f"The base model is {current_base_model()} now; the job was defined on "
             f"{job.base_model}. Define it again."
         )
 
-    rows = read_rows(job)
-    train_rows, test_rows = split_rows(rows, job.test_share, job.seed)
+    rows = datasets.read_rows(job.id)
+    train_rows, test_rows = datasets.split_rows(rows, job.test_share, job.seed)
     pairs = [(job.prompt_template.format(**row), row[job.answer_column]) for row in train_rows]
     test_rows = test_rows[:EVAL_EXAMPLES]
     progress.phase(TrainingJob.Phase.TRAINING)

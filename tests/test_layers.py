@@ -28,6 +28,12 @@ PAGES = [
     "playground.api_exchange",
     "playground.worker_routing",
     "playground.reaper",
+    "playground.training_views",
+    "playground.training_consumer",
+    "playground.training_state",
+    "playground.datasets",
+    "playground.routing",
+    "loraland_site.inprocess_worker",
     "loraland_site.errors",
     "loraland_site.middleware",
     "loraland_site.celery",
@@ -42,7 +48,8 @@ def test_the_web_s_modules_import_neither_the_engine_nor_torch():
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'loraland_site.settings')\n"
         "django.setup()\n"
         f"for name in {PAGES!r}: importlib.import_module(name)\n"
-        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('worker.engine')))\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('worker.engine')\n"
+        "             or m in ('playground.tasks', 'playground.training_tasks')))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True

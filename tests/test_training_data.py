@@ -6,6 +6,7 @@ import json
 import pytest
 from django.test import override_settings
 
+from playground import datasets
 from playground.datasets import DatasetError, DatasetLimits, read_dataset
 from playground.models import TrainingJob
 from playground.services import training
@@ -71,11 +72,11 @@ def test_a_template_s_placeholders_must_be_input_columns():
 
 def test_the_split_is_seeded_and_keeps_at_least_twenty_for_the_test():
     rows = list(range(100))
-    train, test = training.split_rows(rows, 0.1, seed=3)
+    train, test = datasets.split_rows(rows, 0.1, seed=3)
     assert len(test) == 20 and len(train) == 80 and set(train) | set(test) == set(rows)
-    assert training.split_rows(rows, 0.1, seed=3) == (train, test)
-    assert training.split_rows(rows, 0.1, seed=4) != (train, test)
-    assert training.split_sizes(1000, 0.1) == (900, 100)
+    assert datasets.split_rows(rows, 0.1, seed=3) == (train, test)
+    assert datasets.split_rows(rows, 0.1, seed=4) != (train, test)
+    assert datasets.split_sizes(1000, 0.1) == (900, 100)
 
 
 @pytest.fixture

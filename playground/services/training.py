@@ -1,12 +1,9 @@
 """New task from data: read a file of examples, define the task, queue its training, cancel it.
 
-The file's rows are stored under LORALAND_TRAINING_DIR/<job id>/rows.jsonl once read (a
-refused file stores nothing); the training itself runs on the "training" queue
-(playground/training_tasks.py), one job at a time.
+The file's rows are stored (datasets.py) once read (a refused file stores nothing); the
+training itself runs on the "training" queue (playground/training_tasks.py), one at a time.
 """
 
-import json
-import random
 import shutil
 import string
 from dataclasses import dataclass, replace
@@ -19,13 +16,12 @@ from django.utils import timezone
 from loraland_site import inprocess_worker
 from loraland_site.celery import app as celery_app
 
-from .. import cancel
+from .. import cancel, datasets
 from ..datasets import DatasetLimits, read_dataset
 from ..models import TrainingJob, current_base_model
 from .catalog import NewTask, new_task_problems, prompt_template_problem
 
 TRAIN_TASK = "playground.training_tasks.train"
-MIN_TEST_EXAMPLES = 20
 MIN_TRAIN_EXAMPLES = 20
 PREVIEW_ROWS = 5
 # The recipe's defaults (docs/training.md): r=8, alpha 16 on q_proj and v_proj, 80 steps of 8
@@ -42,14 +38,6 @@ class TrainingError(Exception):
         self.problems = problems
 
 
-def job_dir(job: TrainingJob) -> Path:
-    return Path(settings.LORALAND_TRAINING_DIR) / str(job.id)
-
-
-def rows_path(job: TrainingJob) -> Path:
-    return job_dir(job) / "rows.jsonl"
-
-
 def dataset_upload(*, name: str, data: bytes, created_by=None) -> TrainingJob:
     """Read a file of examples (raises DatasetError, naming the row and column) and keep it as
     a draft job, to be defined and started with training_start."""
@@ -60,26 +48,12 @@ def dataset_upload(*, name: str, data: bytes, created_by=None) -> TrainingJob:
         row_count=len(dataset.rows),
         created_by=created_by,
     )
-    path = rows_path(job)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for row in dataset.rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    datasets.write_rows(job.id, dataset.rows)
     return job
 
 
-def read_rows(job: TrainingJob, limit: int | None = None) -> list[dict[str, str]]:
-    rows = []
-    with rows_path(job).open(encoding="utf-8") as lines:
-        for line in lines:
-            rows.append(json.loads(line))
-            if limit is not None and len(rows) >= limit:
-                break
-    return rows
-
-
 def preview(job: TrainingJob) -> list[dict[str, str]]:
-    return read_rows(job, PREVIEW_ROWS)
+    return datasets.read_rows(job.id, PREVIEW_ROWS)
 
 
 @dataclass(frozen=True)
@@ -115,24 +89,6 @@ def template_problem(template: str, columns: list[str], answer_column: str) -> s
     return None
 
 
-def split_sizes(rows: int, test_share: float) -> tuple[int, int]:
-    """(train, test) example counts for a share, at least MIN_TEST_EXAMPLES in the test."""
-    test = max(MIN_TEST_EXAMPLES, round(rows * test_share))
-    return rows - test, test
-
-
-def split_rows(rows: list, test_share: float, seed: int) -> tuple[list, list]:
-    """The same seeded split every time: (train, test)."""
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    _, test = split_sizes(len(rows), test_share)
-    test_ids = set(order[:test])
-    return (
-        [row for i, row in enumerate(rows) if i not in test_ids],
-        [row for i, row in enumerate(rows) if i in test_ids],
-    )
-
-
 def definition_problems(job: TrainingJob, d: Definition) -> dict[str, str]:
     problems: dict[str, str] = {}
     if d.answer_column not in job.columns:
@@ -149,11 +105,12 @@ def definition_problems(job: TrainingJob, d: Definition) -> dict[str, str]:
     if not 0.01 <= d.test_share <= 0.5:
         problems["test_share"] = "Between 0.01 and 0.5."
     else:
-        train, test = split_sizes(job.row_count, d.test_share)
+        train, test = datasets.split_sizes(job.row_count, d.test_share)
         if train < MIN_TRAIN_EXAMPLES:
             problems["test_share"] = (
                 f"{job.row_count} examples leave {train} to train on after {test} for the test "
-                f"(at least {MIN_TEST_EXAMPLES}); at least {MIN_TRAIN_EXAMPLES} are needed."
+                f"(at least {datasets.MIN_TEST_EXAMPLES}); at least {MIN_TRAIN_EXAMPLES} are "
+                "needed."
             )
     if not 1 <= d.steps <= settings.LORALAND_TRAIN_MAX_STEPS:
         problems["steps"] = f"Between 1 and {settings.LORALAND_TRAIN_MAX_STEPS}."
@@ -267,5 +224,5 @@ def training_confirm(*, job: TrainingJob) -> None:
 
 def draft_delete(*, job: TrainingJob) -> None:
     if job.status == TrainingJob.Status.DRAFT:
-        shutil.rmtree(job_dir(job), ignore_errors=True)
+        shutil.rmtree(datasets.job_dir(job.id), ignore_errors=True)
         job.delete()
