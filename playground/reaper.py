@@ -22,7 +22,8 @@ WORKER_LOST = "WORKER_LOST"
 # A worker found missing is failed only if it is still missing this much later: a Redis
 # restart drops every heartbeat until the next beat (heartbeat.EVERY_S).
 CONFIRM_S = 4.0
-_suspected: dict[str, float] = {}  # generation id -> when its worker was first found missing
+# "gen:<id>" or "training:<id>" -> when its worker was first found missing
+_suspected: dict[str, float] = {}
 MESSAGE = "The worker answering this stopped before it finished (it was logged); please try again."
 
 
@@ -34,22 +35,32 @@ def reap(generation_ids=None) -> list[str]:
     rows = Generation.objects.filter(status=Generation.Status.RUNNING).exclude(worker="")
     if generation_ids is not None:
         rows = rows.filter(id__in=list(generation_ids))
-    running = {str(gid): worker for gid, worker in rows.values_list("id", "worker")}
-    if running:
-        live = {worker["id"] for worker in heartbeat.live_workers(queue=None)}
-        now = time.monotonic()
-        for gid, worker in running.items():
-            if worker in live:
-                _suspected.pop(gid, None)
-            elif now - _suspected.setdefault(gid, now) >= CONFIRM_S:
-                _suspected.pop(gid, None)
-                fail(gid)
+    for gid in confirmed_lost(rows, prefix="gen"):
+        fail(gid)
     if generation_ids is None:
         return []
     failed = Generation.objects.filter(
         id__in=list(generation_ids), status=Generation.Status.ERROR, error_code=WORKER_LOST
     )
     return [str(gid) for gid in failed.values_list("id", flat=True)]
+
+
+def confirmed_lost(running_rows, prefix: str) -> list[str]:
+    """The ids of these running rows (a queryset with `id` and `worker`) whose worker has been
+    missing from the heartbeats for CONFIRM_S or more; the others' suspicion is lifted."""
+    running = {str(row_id): worker for row_id, worker in running_rows.values_list("id", "worker")}
+    if not running:
+        return []
+    live = {worker["id"] for worker in heartbeat.live_workers(queue=None)}
+    now, lost = time.monotonic(), []
+    for row_id, worker in running.items():
+        key = f"{prefix}:{row_id}"
+        if worker in live:
+            _suspected.pop(key, None)
+        elif now - _suspected.setdefault(key, now) >= CONFIRM_S:
+            _suspected.pop(key, None)
+            lost.append(row_id)
+    return lost
 
 
 def fail(generation_id) -> None:
@@ -86,25 +97,12 @@ def reap_training(job_ids=None) -> list[str]:
     jobs = TrainingJob.objects.filter(status=TrainingJob.Status.RUNNING).exclude(worker="")
     if job_ids is not None:
         jobs = jobs.filter(id__in=list(job_ids))
-    running = {str(job_id): worker for job_id, worker in jobs.values_list("id", "worker")}
-    if running:
-        live = {worker["id"] for worker in heartbeat.live_workers(queue=None)}
-        now = time.monotonic()
-        for job_id, worker in running.items():
-            key = f"training:{job_id}"
-            if worker in live:
-                _suspected.pop(key, None)
-            elif now - _suspected.setdefault(key, now) >= CONFIRM_S:
-                _suspected.pop(key, None)
-                updated = TrainingJob.objects.filter(
-                    id=job_id, status=TrainingJob.Status.RUNNING
-                ).update(
-                    status=TrainingJob.Status.FAILED,
-                    error=TRAINING_MESSAGE,
-                    finished_at=timezone.now(),
-                )
-                if updated:
-                    log.warning("training job %s failed: its worker stopped beating", job_id)
+    for job_id in confirmed_lost(jobs, prefix="training"):
+        updated = TrainingJob.objects.filter(id=job_id, status=TrainingJob.Status.RUNNING).update(
+            status=TrainingJob.Status.FAILED, error=TRAINING_MESSAGE, finished_at=timezone.now()
+        )
+        if updated:
+            log.warning("training job %s failed: its worker stopped beating", job_id)
     if job_ids is None:
         return []
     failed = TrainingJob.objects.filter(
