@@ -18,6 +18,7 @@ import math
 import shutil
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from celery import current_task, shared_task
@@ -87,7 +88,7 @@ def run(job: TrainingJob, progress: "Progress", work: Path) -> None:
 
     rows = datasets.read_rows(job.id)
     train_rows, test_rows = datasets.split_rows(rows, job.test_share, job.seed)
-    pairs = [(job.prompt_template.format(**row), row[job.answer_column]) for row in train_rows]
+    pairs = [(prompt_of(job, row), row[job.answer_column]) for row in train_rows]
     test_rows = test_rows[:EVAL_EXAMPLES]
     progress.phase(TrainingJob.Phase.TRAINING)
     adapter_dir = work / "adapter"
@@ -99,6 +100,11 @@ def run(job: TrainingJob, progress: "Progress", work: Path) -> None:
     progress.phase(TrainingJob.Phase.REGISTERING)
     register(job, adapter_dir, scores, results)
     progress.end(TrainingJob.Status.DONE)
+
+
+def prompt_of(job: TrainingJob, row: dict) -> str:
+    """A row's prompt: the template filled from its columns (the answer's is not in it)."""
+    return job.prompt_template.format(**row)
 
 
 def train_adapter(job: TrainingJob, pairs: list, target: Path, progress: "Progress") -> None:
@@ -119,19 +125,15 @@ def evaluate(job: TrainingJob, adapter_dir: Path, train_rows: list, test_rows: l
     """({"base", "finetuned", "examples"}, {model: [result rows]}) on the held-out rows."""
     from demo.evaluation import Job, answer_budget, answer_with_engine
     from demo.metrics import score
-    from worker.engine import Engine, EngineConfig
+    from worker.engine import Engine
 
-    prompts = [job.prompt_template.format(**row) for row in test_rows]
+    from .services.evaluations import evaluation_summary
+    from .tasks import engine_config
+
+    prompts = [prompt_of(job, row) for row in test_rows]
     expected = [row[job.answer_column] for row in test_rows]
-    engine = Engine(
-        EngineConfig(
-            base_model=settings.LORALAND_BASE_MODEL,
-            adapter_dir=str(adapter_dir.parent),
-            device=settings.LORALAND_DEVICE,
-            dtype=settings.LORALAND_DTYPE,
-            max_batch=16,
-        )
-    )
+    # the serving engine's settings, on the new adapter's folder (`evaluate` batches alike)
+    engine = Engine(replace(engine_config(), adapter_dir=str(adapter_dir.parent), max_batch=16))
     try:
         budget = answer_budget(engine.tokenizer, [row[job.answer_column] for row in train_rows])
         outputs = answer_with_engine(
@@ -155,10 +157,7 @@ def evaluate(job: TrainingJob, adapter_dir: Path, train_rows: list, test_rows: l
         ]
         for model, texts in outputs.items()
     }
-    scores = {
-        model: round(sum(r["score"] for r in rows) / len(rows), 4)
-        for model, rows in results.items()
-    }
+    scores = evaluation_summary({job.slug: results})["tasks"][job.slug]
     return {**scores, "examples": len(test_rows)}, results
 
 
@@ -187,7 +186,7 @@ def register(job: TrainingJob, adapter_dir: Path, scores: dict, results: dict) -
     # Served at once only if it beats the base model; else registered, for a person to confirm
     better = scores["finetuned"] > scores["base"]
     handles = [(adapter_dir / name).open("rb") for name in names]
-    adapter = None
+    adapter, before = None, (job.task, job.adapter, job.needs_confirmation)
     try:
         with transaction.atomic():  # the adapter, its task, the job and the scores, or none
             adapter = adapter_upload(
@@ -209,7 +208,7 @@ def register(job: TrainingJob, adapter_dir: Path, scores: dict, results: dict) -
     except BaseException:
         if adapter is not None:  # its rows are rolled back: its folder goes too
             shutil.rmtree(Path(settings.LORALAND_ADAPTER_DIR) / adapter.name, ignore_errors=True)
-            job.task, job.adapter, job.needs_confirmation = None, None, False
+        job.task, job.adapter, job.needs_confirmation = before  # as the rolled-back row is
         raise
     finally:
         for handle in handles:
@@ -242,7 +241,7 @@ class Progress:
         job.losses.append(loss)
         if number == 1:
             self.started = time.monotonic()  # the model's load is not a step
-        elif number > 1:
+        else:
             job.steps_per_s = round((number - 1) / (time.monotonic() - self.started), 3)
         if time.monotonic() - self.saved >= SAVE_EVERY_S or number == job.steps:
             self.save()

@@ -66,7 +66,8 @@ def test_a_template_s_placeholders_must_be_input_columns():
     assert training.template_problem("Review: {review}\nLabel:", columns, "label") is None
     assert "answer column" in training.template_problem("{review} {label}", columns, "label")
     assert "not a column" in training.template_problem("{text}", columns, "label")
-    assert "at least one" in training.template_problem("no field", columns, "label")
+    # a template with no field at all: the catalog's own rule, checked first
+    assert "has no {field}" in training.prompt_template_problem("no field")
     assert training.template_problem("{{literal}} {review}", columns, "label") is None
 
 
@@ -204,3 +205,27 @@ def test_a_job_starts_once_and_a_retrain_keeps_to_the_task_s_metric(staff_client
         with pytest.raises(TrainingError) as refused:  # a second submit of the form
             training.training_start(job=job, definition=definition)
     assert refused.value.problems == {"job": "This job has started already."}
+
+
+@pytest.mark.django_db
+def test_two_jobs_cannot_make_one_new_task_and_the_second_waits_its_turn(staff_client):
+    upload(staff_client, reviews(60))
+    upload(staff_client, reviews(60))
+    first, second = TrainingJob.objects.order_by("created_at")
+    spec = {"answer_column": "label", "metric": "accuracy", "prompt_template": "{review}"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "enqueue_training", lambda job_id: None)
+        training.training_start(
+            job=first, definition=Definition(slug="reviews", name="R", category="C", **spec)
+        )
+        with pytest.raises(TrainingError) as refused:  # the database's constraint says no
+            training.training_start(
+                job=second, definition=Definition(slug="reviews", name="R", category="C", **spec)
+            )
+        assert refused.value.problems == {"slug": "Another job is training a task of this name."}
+        training.training_start(
+            job=second, definition=Definition(slug="others", name="O", category="C", **spec)
+        )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (training.queue_place(first), training.queue_place(second)) == (1, 2)

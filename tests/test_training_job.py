@@ -107,3 +107,21 @@ def test_a_diverged_loss_fails_the_job_and_an_ended_job_stays_ended(demo_setting
     progress.end(TrainingJob.Status.DONE)  # too late: the reaper failed it
     job.refresh_from_db()
     assert (job.status, job.error, job.losses) == ("failed", "reaped", [2.5])
+
+
+def test_a_retrained_version_can_be_rolled_back_in_the_admin_s_way(adapter_dir, tmp_path):
+    from playground.services import adapter_activate
+
+    first = running_job()
+    scores = {"base": 0.0, "finetuned": 1.0, "examples": 20}
+    training_tasks.register(
+        first, adapter_dir, scores, {"base": results(0), "finetuned": results(1)}
+    )
+    task = Task.objects.get(slug="reviews")
+    again = running_job(task=task)
+    training_tasks.register(
+        again, adapter_dir, scores, {"base": results(0), "finetuned": results(1)}
+    )
+    assert (again.adapter.name, task.active_adapter) == ("reviews/2", again.adapter)
+    adapter_activate(adapter=first.adapter)  # what the admin's "serve this version" does
+    assert task.active_adapter == first.adapter

@@ -5,7 +5,6 @@ training itself runs on the "training" queue (playground/training_tasks.py), one
 """
 
 import shutil
-import string
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from loraland_site.celery import app as celery_app
 from .. import cancel, datasets
 from ..datasets import DatasetLimits, read_dataset
 from ..models import TrainingJob, current_base_model
+from ..prompts import template_fields
 from .catalog import NewTask, new_task_problems, prompt_template_problem
 
 TRAIN_TASK = "playground.training_tasks.train"
@@ -74,14 +74,9 @@ class Definition:
 
 
 def template_problem(template: str, columns: list[str], answer_column: str) -> str | None:
-    """Every {placeholder} must be an input column (not the answer)."""
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        return f"It cannot be parsed ({exc}). Write a brace as {{{{ or }}}}."
-    if not names:
-        return "Name at least one input column, e.g. {text}."
-    for name in names:
+    """Every {placeholder} must be an input column (not the answer). For a template the
+    catalog's rules accept (prompt_template_problem: it parses, it names a field)."""
+    for name in template_fields(template):
         if name == answer_column:
             return f"{{{name}}} is the answer column: the prompt must not hold the answer."
         if name not in columns:
@@ -124,11 +119,6 @@ def definition_problems(job: TrainingJob, d: Definition) -> dict[str, str]:
         for field, problem in new_task_problems(new_task).items():
             if field in ("name", "slug", "category"):
                 problems[field] = problem
-        taken = TrainingJob.objects.filter(
-            slug=d.slug, status__in=(TrainingJob.Status.QUEUED, TrainingJob.Status.RUNNING)
-        )
-        if "slug" not in problems and taken.exclude(id=job.id).exists():
-            problems["slug"] = "Another job is training a task of this name."
     return problems
 
 
