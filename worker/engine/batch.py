@@ -49,10 +49,10 @@ class Rows:
 
 
 @dataclass
-class _Pass:
-    """What every layer of one forward pass shares."""
+class LayerPass:
+    """What every layer of one forward pass shares (decode_graph.py makes one too)."""
 
-    rows: Rows
+    rows: Rows | None  # None: a fixed-shape decode step (decode_graph.py)
     cache: KVCache
     write_at: torch.Tensor  # (B * T,) where the new positions go in a layer's pool
     read_at: torch.Tensor  # (B * blocks,) the blocks each row attends over, in order
@@ -159,18 +159,24 @@ class BatchedForward:
         padded = None if last is None else torch.arange(length, device=device) > last[:, None]
         write_at = cache.flat_positions(tables, positions, padded)
         read_at = tables[:, : cache.blocks_for(span)].flatten()
-        step = _Pass(rows, cache, write_at, read_at, cos, sin, mask, lora)
+        hidden = self.layers_forward(
+            hidden, LayerPass(rows, cache, write_at, read_at, cos, sin, mask, lora)
+        )
+        if last is None:
+            picked = hidden[:, -1]
+        else:
+            picked = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+        return self.model.lm_head(rms_norm(self.model.model.norm, picked))
+
+    def layers_forward(self, hidden: torch.Tensor, step: LayerPass) -> torch.Tensor:
+        """Every decoder layer over `hidden` (B, T, hidden_size), keys and values kept."""
         for index, layer in enumerate(self.layers):
             groups = self.groups[index]
             normed = rms_norm(layer.input_layernorm, hidden)
             hidden = hidden + self._attention(layer.self_attn, groups, index, normed, step)
             normed = rms_norm(layer.post_attention_layernorm, hidden)
             hidden = hidden + self._mlp(layer.mlp, groups, normed, step.lora)
-        if last is None:
-            picked = hidden[:, -1]
-        else:
-            picked = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
-        return self.model.lm_head(rms_norm(self.model.model.norm, picked))
+        return hidden
 
     def _project(self, modules: tuple, group: tuple[str, ...], x: torch.Tensor, lora) -> list:
         """Each module's output for x, with each row's LoRA added."""
@@ -178,7 +184,9 @@ class BatchedForward:
         self.lora.apply(group, x, outs, lora)
         return outs
 
-    def _attention(self, attn, groups: _LayerGroups, index: int, x: torch.Tensor, step: "_Pass"):
+    def _attention(
+        self, attn, groups: _LayerGroups, index: int, x: torch.Tensor, step: "LayerPass"
+    ):
         batch, length, _ = x.shape
         q, k, v = self._project((attn.q_proj, attn.k_proj, attn.v_proj), groups.qkv, x, step.lora)
         # RoPE turns q's and k's heads alike: once for both (6 ops a layer fewer; on a GPU a
@@ -214,7 +222,7 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     return x * cos + rotated * sin
 
 
-def store(step: _Pass, index: int, k, v):
+def store(step: LayerPass, index: int, k, v):
     """Write layer `index`'s new keys and values (B, kv_heads, T, head_dim) where the rows'
     block tables put them; return each row's keys and values as far as the pass attends,
     gathered from its blocks in order: (B, kv_heads, span, head_dim)."""

@@ -23,12 +23,12 @@ run measures it (docs/engine.md).
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
-from .batch import BatchedForward, apply_rotary, rms_norm
+from .batch import BatchedForward, LayerPass, causal_mask, rms_norm
+from .lora import LoraPass
 from .paged_cache import KVCache
 
 MODES = ("off", "static", "compile", "cuda")
@@ -55,43 +55,6 @@ def span_bucket(span: int, block_size: int, limit: int) -> int:
     return min(math.ceil(rounded / block_size) * block_size, limit)
 
 
-@dataclass(frozen=True)
-class LoraPlan:
-    """Where each input group's Aᵀ and its members' Bᵀ lie in a row of the LoRA pool, as plain
-    numbers: a constant of the compiled step (a new layout makes a new graph)."""
-
-    rank: int
-    # group -> (Aᵀ offset, in_features, width, ((member index, first column, Bᵀ offset, out),…))
-    groups: tuple
-    lookup: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def __post_init__(self):
-        self.lookup.update(self.groups)
-
-    @classmethod
-    def of(cls, stack) -> "LoraPlan":
-        """The stack's layout now (made again only when the stack lays its pool out anew)."""
-        cached = getattr(stack, "_graph_plan", None)
-        if cached is not None and cached[0] is stack._blocks and cached[1].rank == stack.rank:
-            return cached[1]
-        groups: dict[tuple, tuple] = {}
-        rank = stack.rank
-        for name, block in stack._blocks.items():
-            group = stack.group_of(name)
-            head = groups.get(group) or (block.a, block.in_features, block.members * rank, ())
-            member = (group.index(name), block.column * rank, block.b, block.out_features)
-            groups[group] = (*head[:3], (*head[3], member))
-        plan = cls(rank, tuple(groups.items()))
-        stack._graph_plan = (stack._blocks, plan)
-        return plan
-
-    def get(self, group):
-        return self.lookup.get(group)
-
-
-NO_LORA = LoraPlan(0, ())
-
-
 @dataclass
 class StepBuffers:
     """One bucket's inputs, written in place before each step (a CUDA graph reads them at the
@@ -101,7 +64,7 @@ class StepBuffers:
     positions: torch.Tensor  # (B,) long: where each row's token goes
     tables: torch.Tensor  # (B, blocks) long: each row's block table (padding: block 0)
     lora_rows: torch.Tensor  # (B,) long: the LoRA pool row each row reads
-    lora_on: torch.Tensor  # (B, 1, 1): 1 for a row with an adapter, else 0
+    lora_on: torch.Tensor  # (B, 1): 1 for a row with an adapter, else 0
     temperature: torch.Tensor  # (B,) float32: 0 is greedy
     top_p: torch.Tensor  # (B,) float32
     top_k: torch.Tensor  # (B,) long: 0 is no cut
@@ -117,7 +80,7 @@ class StepBuffers:
             positions=longs(rows),
             tables=longs(rows, blocks),
             lora_rows=longs(rows),
-            lora_on=torch.zeros(rows, 1, 1, dtype=dtype, device=device),
+            lora_on=torch.zeros(rows, 1, dtype=dtype, device=device),
             temperature=torch.zeros(rows, device=device),
             top_p=torch.ones(rows, device=device),
             top_k=longs(rows),
@@ -184,14 +147,13 @@ class DecodeGraph:
         self._fill(buffers, rows, span)
         # A step of base rows only reads no adapter: a graph of its own, without LoRA's ops
         lora = any(row.adapter_slot for row in rows)
-        plan = LoraPlan.of(self.forward.lora) if lora else NO_LORA
         pool = self.forward.lora._pool
         # Greedy rows only: a graph that takes the argmax, without sorting the vocabulary
         sampled = any(row.temperature > 0 for row in rows)
         if self.mode == "cuda":
-            ids = self._replay(buffers, batch, span, plan, pool, sampled)
+            ids = self._replay(buffers, batch, span, lora, pool, sampled)
         else:
-            ids = self.step_fn(pool, plan, span, sampled, *self._arguments(buffers))
+            ids = self.step_fn(pool, lora, span, sampled, *self._arguments(buffers))
         return ids.tolist()[:n]  # the step's one read back from the device
 
     def _buffers_for(self, batch: int, span: int) -> StepBuffers:
@@ -230,7 +192,7 @@ class DecodeGraph:
             buffer.zero_()
             buffer[:n] = values
         buffers.lora_on.zero_()
-        buffers.lora_on[:n, 0, 0] = floats[0]
+        buffers.lora_on[:n, 0] = floats[0]
         buffers.temperature.zero_()
         buffers.temperature[:n] = floats[1]
         buffers.top_p.fill_(1.0)
@@ -248,22 +210,25 @@ class DecodeGraph:
             b.temperature, b.top_p, b.top_k, b.noise,
         )  # fmt: skip
 
-    def _replay(self, buffers: StepBuffers, batch, span, plan, pool, sampled) -> torch.Tensor:
+    def _replay(self, buffers: StepBuffers, batch, span, lora, pool, sampled) -> torch.Tensor:
         """CUDA: capture the step for this bucket once (again when the LoRA pool is laid out
-        anew: a graph reads the addresses it was captured with), then replay it."""
-        key = (batch, span, plan, sampled, pool.data_ptr(), tuple(pool.shape))
+        anew: a graph reads the addresses, and the pool's layout, it was captured with), then
+        replay it."""
+        stack = self.forward.lora
+        layout = (id(stack._blocks), stack.rank, pool.data_ptr(), tuple(pool.shape))
+        key = (batch, span, lora, sampled, layout)
         if key not in self._graphs:
-            self._graphs = {k: v for k, v in self._graphs.items() if k[4:] == key[4:]}
+            self._graphs = {k: v for k, v in self._graphs.items() if k[4] == layout}
             arguments = self._arguments(buffers)
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(side):  # warm up off the capture (allocator, kernels)
                 for _ in range(2):
-                    self._step(pool, plan, span, sampled, *arguments)
+                    self._step(pool, lora, span, sampled, *arguments)
             torch.cuda.current_stream().wait_stream(side)
             graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(graph):
-                output = self._step(pool, plan, span, sampled, *arguments)
+                output = self._step(pool, lora, span, sampled, *arguments)
             self._graphs[key] = (graph, output)
         graph, output = self._graphs[key]
         graph.replay()
@@ -271,72 +236,30 @@ class DecodeGraph:
 
     # --- the device's side: fixed shapes, no host reads -----------------------------------
     def _step(
-        self, pool, plan: LoraPlan, span: int, sampled: bool,
+        self, pool, lora: bool, span: int, sampled: bool,
         tokens, positions, tables, lora_rows, lora_on, temperature, top_p, top_k, noise,
     ) -> torch.Tensor:  # fmt: skip
+        """BatchedForward's layers, on inputs laid out for a fixed shape."""
         f, cache = self.forward, self.cache
         size = cache.block_size
         hidden = f.model.model.embed_tokens(tokens[:, None])  # (B, 1, hidden)
         cos = self.cos[positions][:, None, None]  # (B, 1, 1, head_dim)
         sin = self.sin[positions][:, None, None]
-        keys = torch.arange(span, device=tokens.device)[None]
-        allowed = keys <= positions[:, None]
-        if f.window is not None:
-            allowed &= keys > positions[:, None] - f.window
-        mask = allowed[:, None, None]  # (B, 1, 1, span)
+        mask = causal_mask(positions[:, None], span=span, window=f.window)
         write_at = tables.gather(1, (positions // size)[:, None])[:, 0] * size + positions % size
         read_at = tables.flatten()  # each row's blocks, in order
-        weights = pool.index_select(0, lora_rows) if plan.groups else None  # BGMV's gather
-        for index, layer in enumerate(f.layers):
-            groups = f.groups[index]
-            normed = rms_norm(layer.input_layernorm, hidden)
-            attn = layer.self_attn
-            q, k, v = self._project(
-                (attn.q_proj, attn.k_proj, attn.v_proj), groups.qkv, normed, plan, weights, lora_on
-            )
-            batch = q.shape[0]
-            qk = torch.cat((q, k), dim=-1).view(batch, 1, -1, f.head_dim).transpose(1, 2)
-            qk = apply_rotary(qk, cos, sin)
-            q, k = qk[:, : f.num_heads], qk[:, f.num_heads :]
-            v = v.view(batch, 1, f.kv_heads, f.head_dim).transpose(1, 2)
-            gathered = []
-            for pool_kv, new in ((cache.keys[index], k), (cache.values[index], v)):
-                pool_kv.view(-1, f.kv_heads, f.head_dim).index_copy_(0, write_at, new[:, :, 0])
-                rows = pool_kv.index_select(0, read_at).view(batch, span, f.kv_heads, f.head_dim)
-                gathered.append(rows.transpose(1, 2))
-            out = F.scaled_dot_product_attention(q, *gathered, attn_mask=mask, enable_gqa=True)
-            out = out.transpose(1, 2).reshape(batch, 1, f.num_heads * f.head_dim)
-            (o,) = self._project((attn.o_proj,), groups.o, out, plan, weights, lora_on)
-            hidden = hidden + o
-            normed = rms_norm(layer.post_attention_layernorm, hidden)
-            mlp = layer.mlp
-            gate, up = self._project(
-                (mlp.gate_proj, mlp.up_proj), groups.gate_up, normed, plan, weights, lora_on
-            )
-            (down,) = self._project(
-                (mlp.down_proj,), groups.down, f.act(gate) * up, plan, weights, lora_on
-            )
-            hidden = hidden + down
+        views = None
+        if lora:
+            # BGMV: each row's adapter gathered from the pool (a row without one reads zeros),
+            # then the stack's own views and batched matmuls (LoraStack.apply)
+            weights = pool.index_select(0, lora_rows) * lora_on
+            views = LoraPass(f.lora._group_views(weights))
+        step = LayerPass(None, cache, write_at, read_at, cos, sin, mask, views)
+        hidden = f.layers_forward(hidden, step)
         logits = f.model.lm_head(rms_norm(f.model.model.norm, hidden[:, -1]))
         if not sampled:
             return logits.argmax(dim=-1)
         return pick_tokens(logits.float(), temperature, top_p, top_k, noise)
-
-    @staticmethod
-    def _project(modules, group, x, plan: LoraPlan, weights, lora_on) -> list:
-        """Each module's output for x (B, 1, in), plus each row's own adapter's B·A·x."""
-        outs = [module(x) for module in modules]
-        entry = plan.get(group) if weights is not None else None
-        if entry is None:
-            return outs
-        a_offset, fan_in, width, members = entry
-        rank = plan.rank
-        a = weights[:, a_offset : a_offset + fan_in * width].view(-1, fan_in, width)
-        h = torch.bmm(x, a) * lora_on  # (B, 1, members * rank); rows without an adapter: 0
-        for index, column, b_offset, fan_out in members:
-            b = weights[:, b_offset : b_offset + rank * fan_out].view(-1, rank, fan_out)
-            outs[index] = outs[index] + torch.bmm(h[..., column : column + rank], b)
-        return outs
 
 
 def pick_tokens(logits, temperature, top_p, top_k, noise) -> torch.Tensor:
