@@ -104,9 +104,13 @@ def running_stack(demo_config, workdir: Path, **settings: str):
             stop(proc)
 
 
-def start_worker(env: dict, log_path: Path, queues: str = "inference") -> subprocess.Popen:
+def start_worker(
+    env: dict, log_path: Path, queues: str = "inference", concurrency: int = 8, name: str = ""
+) -> subprocess.Popen:
+    """A Celery worker process (`name`: its node name, else Celery's default), once ready."""
     log = log_path.open("w")
-    command = worker_command(concurrency=8, queues=queues)
+    command = worker_command(concurrency=concurrency, queues=queues)
+    command += ["--hostname", name] if name else []
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while "ready." not in log_path.read_text():

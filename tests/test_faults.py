@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from functools import partial
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,11 +24,10 @@ from loraland_site.devservices import (
     start_private_redis,
     stop,
     wait_for_port,
-    worker_command,
 )
 
 from .conftest import ROOT
-from .test_e2e import one_generation, running_stack, start_serve
+from .test_e2e import one_generation, running_stack, start_serve, start_worker
 
 pytestmark = pytest.mark.e2e
 LONG = {"type": "generate", "task": "webnlg", "model": "base", "inputs": None,
@@ -213,14 +211,3 @@ def test_requests_queued_behind_a_killed_worker_go_to_the_next_one(demo_config, 
     finally:
         for proc in reversed(procs):
             stop(proc)
-
-
-def start_worker(env: dict, log_path: Path, concurrency: int) -> subprocess.Popen:
-    log = log_path.open("w")
-    proc = subprocess.Popen(worker_command(concurrency), cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
-    deadline = time.monotonic() + 90
-    while "ready." not in log_path.read_text():
-        assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
-        time.sleep(0.2)
-    return proc

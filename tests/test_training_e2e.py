@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from loraland_site.devservices import stop, worker_command
+from loraland_site.devservices import stop
 
 from . import test_e2e
-from .conftest import ROOT
-from .test_e2e import Stack, one_generation, running_stack
+from .test_e2e import Stack, one_generation, running_stack, start_worker
 
 pytestmark = pytest.mark.e2e
 browser = test_e2e.browser
@@ -51,16 +50,7 @@ def training_stack(demo_config, tmp_path_factory):
 
 
 def start_training_worker(stack: Stack, log_path: Path) -> subprocess.Popen:
-    log = log_path.open("w")
-    command = [*worker_command(1, queues="training"), "--hostname", "training@%h"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=stack.env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90
-    while "ready." not in log_path.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            pytest.fail(f"the training worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return proc
+    return start_worker(stack.env, log_path, queues="training", concurrency=1, name="training@%h")
 
 
 def reviews_file(folder: Path, count: int) -> Path:
@@ -91,6 +81,13 @@ def job_row(stack: Stack, job_id: str) -> dict:
             "select * from playground_trainingjob where id = ?", (job_id.replace("-", ""),)
         ).fetchone()
     return dict(row)
+
+
+def wait_for_row(stack: Stack, job_id: str, done, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done(job_row(stack, job_id)):
+        assert time.monotonic() < deadline, job_row(stack, job_id)
+        time.sleep(0.5)
 
 
 def upload_and_define(page, stack, folder: Path, count: int, slug: str, steps: int) -> str:
@@ -159,6 +156,7 @@ def test_a_task_is_trained_from_a_file_in_the_browser_and_answers(
     page.click('[data-testid="start-training"]')
     page.wait_for_selector('[data-testid="training-progress"]')
     page.wait_for_function(MID_RUN, timeout=180_000)
+    assert page.get_by_test_id("training-phase").inner_text() == "training"  # the phase, live
     drawn = page.locator('[data-testid="loss-curve"] polyline').get_attribute("points")
     assert 1 <= len(drawn.split()) < 30
     page.reload()  # a reload mid-run picks the progress up again
@@ -168,6 +166,7 @@ def test_a_task_is_trained_from_a_file_in_the_browser_and_answers(
     assert page.get_by_test_id("training-status").inner_text() == "Done", error
     page.wait_for_selector('[data-testid="task-link"]')
     assert page.get_by_test_id("training-step").inner_text() == "30 / 30"
+    assert float(page.get_by_test_id("training-speed").inner_text()) > 0  # steps a second
     points = page.locator('[data-testid="loss-curve"] polyline').get_attribute("points")
     assert len(points.split()) == 30  # a point a step
 
@@ -217,15 +216,9 @@ def test_a_training_job_cancelled_midway_leaves_nothing(training_stack, browser,
     log_in(page, stack)
     job_id = upload_and_define(page, stack, tmp_path, 80, "cancelled-reviews", steps=2000)
     # wait for live steps, then cancel
-    deadline = time.monotonic() + 180
-    while job_row(stack, job_id)["step"] < 3:
-        assert time.monotonic() < deadline, job_row(stack, job_id)
-        time.sleep(0.5)
+    wait_for_row(stack, job_id, lambda row: row["step"] >= 3)  # training, live
     page.click('[data-testid="cancel-training"]')
-    deadline = time.monotonic() + 60
-    while job_row(stack, job_id)["status"] != "cancelled":
-        assert time.monotonic() < deadline, job_row(stack, job_id)
-        time.sleep(0.5)
+    wait_for_row(stack, job_id, lambda row: row["status"] == "cancelled", timeout_s=60)
     row = job_row(stack, job_id)
     assert row["step"] < 2000 and row["adapter_id"] is None
     with sqlite3.connect(stack.db_path) as db:
@@ -269,10 +262,7 @@ def test_a_training_job_whose_worker_dies_is_failed_with_the_reason(
     page = browser.new_page()
     log_in(page, stack)
     job_id = upload_and_define(page, stack, tmp_path, 80, "orphaned-reviews", steps=2000)
-    deadline = time.monotonic() + 180
-    while job_row(stack, job_id)["step"] < 3:
-        assert time.monotonic() < deadline, job_row(stack, job_id)
-        time.sleep(0.5)
+    wait_for_row(stack, job_id, lambda row: row["step"] >= 3)  # training, live
     killed = time.monotonic()
     stack.training_workers[-1].send_signal(signal.SIGKILL)
     # the open page learns it from its socket's watch (reaper.reap_training)
