@@ -50,6 +50,12 @@ log = logging.getLogger(__name__)
 # one forward pass (measured at 100 users: one forward per prompt spent a third of the time
 # in prefill).
 PREFILL_GROUP = 8
+# What one more forward pass costs, in prompt tokens prefilled: a pass reads every weight
+# once, and right padding makes a group's short prompts cost as much as its longest. On the
+# 2-core VM a one-token pass of SmolLM2 took 66 ms and a prompt token about 2 ms; on a GPU a
+# pass's fixed cost is worth hundreds of tokens, so groups are split much less there.
+PASS_COST_TOKENS = {"cpu": 32}
+PASS_COST_TOKENS_ELSEWHERE = 512
 # After this long with nothing to do, the engine drops the adapter pool's extra rows (see
 # LoraStack.trim). Not at once: the next burst would pay for growing the pool again.
 IDLE_TRIM_S = 10.0
@@ -424,25 +430,39 @@ class Engine:
             return  # no free row to join
         if self._prefilling:
             return self._prefill_chunk(self._prefilling)
-        group, budget = [], self.config.prefill_chunk
+        candidates, budget = [], self.config.prefill_chunk
         room = min(PREFILL_GROUP, self.config.max_batch - len(self._decoding))
-        while len(group) < room:
+        while len(candidates) < room:
             state = self._next_ready()
             if state is None:
                 break
             self._look_up_prefix(state)
-            alone = len(state.prompt_ids) - state.cached_tokens > budget
-            if (alone and group) or not self._promise(state):
-                # a long prompt gets the next step to itself; one that does not fit the KV
-                # cache now waits at the head of the queue, so later ones cannot starve it
-                self._waiting.appendleft(state)
-                break
-            if alone:
+            rest = len(state.prompt_ids) - state.cached_tokens
+            if rest > budget:  # a long prompt gets a step to itself, chunk by chunk
+                if candidates or not self._promise(state):
+                    self._waiting.appendleft(state)
+                    break
                 return self._prefill_chunk(state)
+            candidates.append(state)
+            budget -= rest
+        group = []
+        for state in self._least_padded(candidates):
+            if not self._promise(state):
+                # one that does not fit the KV cache now waits at the head of the queue, so
+                # later ones cannot starve it
+                break
             group.append(state)
-            budget -= len(state.prompt_ids) - state.cached_tokens
+        for state in reversed([s for s in candidates if s not in group]):
+            self._waiting.appendleft(state)  # in their order, for a later step
         if group:
             self._prefill_group(group)
+
+    def _least_padded(self, candidates: list[_Request]) -> list[_Request]:
+        """The candidates that share this pass with the first (the oldest): see head_group."""
+        device = torch.device(self.config.device).type
+        cost = PASS_COST_TOKENS.get(device, PASS_COST_TOKENS_ELSEWHERE)
+        rests = [len(s.prompt_ids) - s.cached_tokens for s in candidates]
+        return [candidates[i] for i in head_group(rests, cost)]
 
     def _promise(self, state: _Request) -> bool:
         """Admit the request to the KV cache: room for its prompt and its longest answer."""
@@ -654,3 +674,25 @@ class Engine:
             )
         )
         return True
+
+
+def head_group(rests: list[int], pass_cost: int) -> list[int]:
+    """Which prompts (by index, in order) to prefill with the first: the prompts, by length
+    (`rests`: tokens each still needs), are cut into the groups that cost least in all, each
+    group costing a pass (`pass_cost` tokens) and its rows padded to its longest; the first
+    prompt's group goes now. Measured at 32 users over 25 tasks: one pass for prompts of
+    [100, 8, 2, 4, 24, 100] uncached tokens ran 600 token positions for 238 real ones."""
+    if len(rests) < 2:
+        return list(range(len(rests)))
+    order = sorted(range(len(rests)), key=rests.__getitem__)
+    # best[end]: the least cost of the `end` shortest, and where its last group starts
+    best = [(0, 0)] + [(float("inf"), 0)] * len(order)
+    for end in range(1, len(order) + 1):
+        for start in range(end):
+            total = best[start][0] + pass_cost + (end - start) * rests[order[end - 1]]
+            if total < best[end][0]:
+                best[end] = (total, start)
+    end = len(order)
+    while 0 not in order[best[end][1] : end]:
+        end = best[end][1]
+    return sorted(order[best[end][1] : end])
