@@ -7,7 +7,7 @@ import torch
 from worker.engine import GenerationRequest, SamplingParams
 from worker.engine import batch as batch_module
 from worker.engine import engine as engine_module
-from worker.engine.batch import span_groups
+from worker.engine.batch import attend, span_groups
 from worker.engine.engine import RequestHandle, head_group
 from worker.engine.paged_cache import KVCache
 
@@ -44,6 +44,23 @@ def test_rows_of_similar_length_attend_together():
         cache.grow(slot, position + 1)
     assert span_groups(positions, cache.tables[:3], cache, window=None) is None
     assert span_groups([5], cache.tables[:1], cache, window=None) is None
+
+
+def test_bf16_attention_on_the_cpu_runs_in_float32_and_answers_in_bf16():
+    torch.manual_seed(0)
+    q, k, v = torch.randn(4, 6, 1, 8), torch.randn(4, 2, 40, 8), torch.randn(4, 2, 40, 8)
+    mask = (
+        torch.arange(40)[None, None, None, :] < torch.tensor([40, 12, 30, 5])[:, None, None, None]
+    )
+    exact = attend(q, k, v, mask)
+    half = attend(q.bfloat16(), k.bfloat16(), v.bfloat16(), mask)
+    assert half.dtype == torch.bfloat16
+    # the inputs' rounding to bf16 and the output's, no more
+    assert torch.allclose(half.float(), exact, atol=0.03)
+    # a masked-out key has no weight: row 3 reads only its first 5
+    moved = v.clone()
+    moved[3, :, 5:] += 100
+    assert torch.equal(attend(q, k, moved, mask)[3], exact[3])
 
 
 def test_a_pass_takes_the_prompts_of_the_oldest_one_s_length():

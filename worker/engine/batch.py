@@ -222,16 +222,13 @@ class BatchedForward:
         write(step, index, k, v)
         if step.span_groups is None:
             keys, values = read(step.cache, index, step.read_at, batch, step.mask.shape[-1])
-            out = F.scaled_dot_product_attention(q, keys, values, step.mask, enable_gqa=True)
+            out = attend(q, keys, values, step.mask)
         else:
             outs = []
             for group in step.span_groups.groups:
                 rows, span = len(group.rows), group.mask.shape[-1]
                 keys, values = read(step.cache, index, group.read_at, rows, span)
-                mine = q.index_select(0, group.rows)
-                outs.append(
-                    F.scaled_dot_product_attention(mine, keys, values, group.mask, enable_gqa=True)
-                )
+                outs.append(attend(q.index_select(0, group.rows), keys, values, group.mask))
             out = torch.cat(outs).index_select(0, step.span_groups.order)
         out = out.transpose(1, 2).reshape(batch, length, self.num_heads * self.head_dim)
         return self._project((attn.o_proj,), groups.o, out, step.lora)[0]
@@ -256,6 +253,18 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     half = x.shape[-1] // 2
     rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
     return x * cos + rotated * sin
+
+
+def attend(q, keys, values, mask) -> torch.Tensor:
+    """Scaled dot-product attention; on the CPU in float32 whatever the model's dtype, as
+    PyTorch's CPU attention kernel is slow in bf16 (measured at 32 rows, SmolLM2 on the
+    2-core VM: 1.9 ms a layer in bf16, 46 % of a decode step whose matmuls took 34 %)."""
+    if q.device.type == "cpu" and q.dtype != torch.float32:
+        out = F.scaled_dot_product_attention(
+            q.float(), keys.float(), values.float(), mask, enable_gqa=True
+        )
+        return out.to(q.dtype)
+    return F.scaled_dot_product_attention(q, keys, values, mask, enable_gqa=True)
 
 
 def write(step: LayerPass, index: int, k, v) -> None:
