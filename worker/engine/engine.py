@@ -54,8 +54,8 @@ PREFILL_GROUP = 8
 # once, and right padding makes a group's short prompts cost as much as its longest. On the
 # 2-core VM a one-token pass of SmolLM2 took 66 ms and a prompt token about 2 ms; on a GPU a
 # pass's fixed cost is worth hundreds of tokens, so groups are split much less there.
-PASS_COST_TOKENS = {"cpu": 32}
-PASS_COST_TOKENS_ELSEWHERE = 512
+PASS_COST_TOKENS_CPU = 32
+PASS_COST_TOKENS_GPU = 512
 # After this long with nothing to do, the engine drops the adapter pool's extra rows (see
 # LoraStack.trim). Not at once: the next burst would pay for growing the pool again.
 IDLE_TRIM_S = 10.0
@@ -148,6 +148,11 @@ class _Request:
     looked_up: bool = False  # counted as an adapter pool hit or miss
 
     @property
+    def uncached(self) -> int:
+        """Prompt tokens the prefix cache does not hold: what its prefill must compute."""
+        return len(self.prompt_ids) - self.cached_tokens
+
+    @property
     def length(self) -> int:
         """Tokens in this request's cache (the newest token goes in at the next step)."""
         return self.prefilled + max(len(self.token_ids) - 1, 0)
@@ -215,6 +220,8 @@ class Engine:
         # Slots 0..max_batch-1 hold decoding rows, packed; the slots after them are where
         # new prompts are prefilled before they join.
         self._staging = config.max_batch
+        on_cpu = torch.device(config.device).type == "cpu"
+        self._pass_cost = PASS_COST_TOKENS_CPU if on_cpu else PASS_COST_TOKENS_GPU
         prefix_bytes = config.prefix_cache_mb * 2**20
         budget = config.kv_cache_mb * 2**20 or default_budget_bytes(config.device, prefix_bytes)
         self.cache = self.forward.new_cache(
@@ -437,14 +444,13 @@ class Engine:
             if state is None:
                 break
             self._look_up_prefix(state)
-            rest = len(state.prompt_ids) - state.cached_tokens
-            if rest > budget:  # a long prompt gets a step to itself, chunk by chunk
+            if state.uncached > budget:  # a long prompt gets a step to itself, chunk by chunk
                 if candidates or not self._promise(state):
                     self._waiting.appendleft(state)
                     break
                 return self._prefill_chunk(state)
             candidates.append(state)
-            budget -= rest
+            budget -= state.uncached
         group = []
         for state in self._least_padded(candidates):
             if not self._promise(state):
@@ -459,10 +465,8 @@ class Engine:
 
     def _least_padded(self, candidates: list[_Request]) -> list[_Request]:
         """The candidates that share this pass with the first (the oldest): see head_group."""
-        device = torch.device(self.config.device).type
-        cost = PASS_COST_TOKENS.get(device, PASS_COST_TOKENS_ELSEWHERE)
-        rests = [len(s.prompt_ids) - s.cached_tokens for s in candidates]
-        return [candidates[i] for i in head_group(rests, cost)]
+        rests = [state.uncached for state in candidates]
+        return [candidates[i] for i in head_group(rests, self._pass_cost)]
 
     def _promise(self, state: _Request) -> bool:
         """Admit the request to the KV cache: room for its prompt and its longest answer."""
