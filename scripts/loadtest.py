@@ -1,11 +1,14 @@
 """The load test (`make loadtest`): a private stack on loopback (redis-server, one Celery
 inference worker, daphne, a SQLite file), many WebSocket clients at once, each sending greedy
 requests one after another over the catalog's tasks; then the engine alone, with the same batch
-cap, on the same requests. Prints a table (and JSON with --json): requests/s, tokens/s, TTFT
-p50/p95, and the end-to-end tokens/s against the engine's. Exits 1 if a request was lost,
+cap, on the same requests. Site and engine alternate for a few rounds in one run, and the
+end-to-end tokens/s against the engine's is the median of the rounds' ratios (the shared host's
+speed drifts more between runs than the gap being measured). Prints a table (and JSON with
+--json): requests/s, tokens/s, TTFT p50/p95, and that ratio. Exits 1 if a request was lost,
 failed, or answered other than the engine's greedy answer to the same prompt.
 
-    python scripts/loadtest.py [--clients 100] [--requests 5] [--max-new-tokens 32] [--json]
+    python scripts/loadtest.py [--clients 100] [--requests 5] [--rounds 3]
+                               [--max-new-tokens 32] [--json]
 """
 
 import argparse
@@ -20,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tqdm import tqdm
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +44,8 @@ def main() -> int:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="loraland-loadtest-") as workdir:
         env = stack_env(args, Path(workdir))
-        procs = []
+        db_path = Path(workdir) / "db.sqlite3"
+        procs, engine = [], None
         try:
             redis = start_private_redis()
             if redis is None:
@@ -57,21 +62,26 @@ def main() -> int:
             daphne = daphne_command("127.0.0.1", port)
             procs.append(subprocess.Popen(daphne, cwd=ROOT, env=env, **quiet))
             wait_for_port(port, timeout_s=60, proc=procs[-1])
-            requests = plan(Path(workdir) / "db.sqlite3", args)
+            requests = plan(db_path, args)
             named = {"redis": procs[0], "worker": procs[1], "daphne": procs[2]}
-            before = {name: cpu_seconds(proc.pid) for name, proc in named.items()}
-            clients_before = time.process_time()
-            site = asyncio.run(run_clients(f"http://127.0.0.1:{port}", requests, args.clients))
-            site["cpu_s"] = {
-                **{name: round(cpu_seconds(p.pid) - before[name], 1) for name, p in named.items()},
-                "clients": round(time.process_time() - clients_before, 1),
-            }
+            engine = alone_engine(env, args.max_batch)
+            rounds = []
+            for number in tqdm(range(args.rounds), desc="rounds (site, then engine alone)",
+                               disable=args.rounds == 1, file=sys.stderr):  # fmt: skip
+                site = site_round(f"http://127.0.0.1:{port}", requests, args.clients, named)
+                ids = {
+                    a["generation_id"].replace("-", "")
+                    for a in site["answers"]
+                    if "generation_id" in a
+                }
+                rows = [row for row in stored_answers(db_path) if row["id"] in ids]
+                rounds.append(summarise_round(number, site, run_engine(engine, rows)))
         finally:
+            if engine is not None:
+                engine.close()
             for proc in reversed(procs):
                 stop(proc)
-        rows = stored_answers(Path(workdir) / "db.sqlite3")
-    engine = engine_alone(rows, env, args.max_batch)
-    report = summarise(site, rows, engine, args)
+    report = summarise(rounds, args)
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0 if report["lost"] == report["errors"] == report["mismatches"] == 0 else 1
 
@@ -80,6 +90,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--requests", type=int, default=5, help="per client, one after another")
+    parser.add_argument("--rounds", type=int, default=3, help="site, then engine alone, in turn")
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--max-batch", type=int, default=32, help="LORALAND_MAX_BATCH")
     parser.add_argument(
@@ -155,6 +166,18 @@ def plan(db_path: Path, args) -> list[list[dict]]:
     return clients
 
 
+def site_round(url: str, clients: list[list[dict]], concurrency: int, named: dict) -> dict:
+    """Every client's requests through the site once; the CPU each process used meanwhile."""
+    before = {name: cpu_seconds(proc.pid) for name, proc in named.items()}
+    clients_before = time.process_time()
+    site = asyncio.run(run_clients(url, clients, concurrency))
+    site["cpu_s"] = {
+        **{name: cpu_seconds(p.pid) - before[name] for name, p in named.items()},
+        "clients": time.process_time() - clients_before,
+    }
+    return site
+
+
 async def run_clients(url: str, clients: list[list[dict]], concurrency: int) -> dict:
     started = time.perf_counter()
     results = await asyncio.gather(*(one_client(url, requests) for requests in clients))
@@ -193,34 +216,37 @@ def stored_answers(db_path: Path) -> list[dict]:
             "params from playground_generation")]  # fmt: skip
 
 
-def engine_alone(rows: list[dict], env: dict, max_batch: int) -> dict:
-    """The same requests submitted to one engine at once, as the worker's would be (those the
-    site answered)."""
-    rows = [row for row in rows if row["status"] == "done"]
-    from worker.engine import DoneEvent, Engine, EngineConfig, GenerationRequest, SamplingParams
+def alone_engine(env: dict, max_batch: int):
+    """One engine in this process with the worker's batch cap, kept for every round (from the
+    second round on, both it and the worker have met the batch and prompt shapes before)."""
+    from worker.engine import Engine, EngineConfig
 
-    config = EngineConfig(
+    return Engine(EngineConfig(
         base_model=env["LORALAND_BASE_MODEL"],
         adapter_dir=env["LORALAND_ADAPTER_DIR"],
         max_batch=max_batch,
-    )
-    engine = Engine(config)
-    try:
-        requests = [
-            GenerationRequest(
-                prompt=row["prompt"], adapter=row["adapter_name"] or None,
-                params=SamplingParams(max_new_tokens=json.loads(row["params"])["max_new_tokens"]),
-                chat=row["model_kind"] == "base",
-            )
-            for row in rows
-        ]  # fmt: skip
+    ))  # fmt: skip
+
+
+def run_engine(engine, rows: list[dict]) -> dict:
+    """The requests the site answered, submitted to the engine at once, as the worker's would be."""
+    from worker.engine import DoneEvent, GenerationRequest, SamplingParams
+
+    rows = [row for row in rows if row["status"] == "done"]
+    requests = [
+        GenerationRequest(
+            prompt=row["prompt"], adapter=row["adapter_name"] or None,
+            params=SamplingParams(max_new_tokens=json.loads(row["params"])["max_new_tokens"]),
+            chat=row["model_kind"] == "base",
+        )
+        for row in rows
+    ]  # fmt: skip
+    if requests:
         engine.generate(requests[0])  # warm: the first adapter loads and torch settles
-        started = time.perf_counter()
-        handles = [engine.submit(request) for request in requests]
-        done = [next(e for e in h.events() if isinstance(e, DoneEvent)) for h in handles]
-        elapsed = time.perf_counter() - started
-    finally:
-        engine.close()
+    started = time.perf_counter()
+    handles = [engine.submit(request) for request in requests]
+    done = [next(e for e in h.events() if isinstance(e, DoneEvent)) for h in handles]
+    elapsed = time.perf_counter() - started
     return {
         "elapsed_s": elapsed,
         "texts": {row["id"]: d.text for row, d in zip(rows, done, strict=True)},
@@ -228,9 +254,8 @@ def engine_alone(rows: list[dict], env: dict, max_batch: int) -> dict:
     }
 
 
-def summarise(site: dict, rows: list[dict], engine: dict, args) -> dict:
+def summarise_round(number: int, site: dict, engine: dict) -> dict:
     answers = site["answers"]
-    errors = [a for a in answers if a.get("type") == "error"]
     done = [a for a in answers if a.get("type") == "done"]
     # SQLite keeps a UUID as 32 hex digits
     mismatches = [
@@ -239,33 +264,64 @@ def summarise(site: dict, rows: list[dict], engine: dict, args) -> dict:
         if engine["texts"].get(a["generation_id"].replace("-", "")) != a["text"]
     ]
     tokens = sum(a["usage"]["completion_tokens"] or 0 for a in done)
-    ttfts = sorted(a["ttft_s"] for a in done)
     site_tps = tokens / site["elapsed_s"]
-    engine_tps = engine["tokens"] / engine["elapsed_s"]
+    engine_tps = engine["tokens"] / engine["elapsed_s"] if engine["elapsed_s"] else 0.0
     return {
-        "clients": args.clients,
-        "requests_per_client": args.requests,
-        "max_new_tokens": args.max_new_tokens,
-        "max_batch": args.max_batch,
+        "round": number + 1,
         "sent": site["sent"],
-        "lost": site["sent"] - len(answers),
-        "errors": len(errors),
-        "error_codes": sorted({e.get("code") for e in errors}),
+        "answers": answers,
         "mismatches": len(mismatches),
-        "requests_per_s": round(len(done) / site["elapsed_s"], 2),
-        "tokens_per_s": round(site_tps, 1),
-        "ttft_p50_ms": round(1000 * statistics.median(ttfts), 1) if ttfts else None,
-        "ttft_p95_ms": round(1000 * ttfts[int(0.95 * (len(ttfts) - 1))], 1) if ttfts else None,
-        "engine_tokens_per_s": round(engine_tps, 1),
-        "site_vs_engine": round(site_tps / engine_tps, 2) if engine_tps else None,
-        # where the machine's CPU went during the clients' run (2 cores: 2 s a second)
-        "elapsed_s": round(site["elapsed_s"], 1),
+        "done": len(done),
+        "elapsed_s": site["elapsed_s"],
+        "tokens_per_s": site_tps,
+        "engine_tokens_per_s": engine_tps,
+        "site_vs_engine": site_tps / engine_tps if engine_tps else None,
         "cpu_s": site["cpu_s"],
     }
 
 
+def summarise(rounds: list[dict], args) -> dict:
+    """Counts over every round; speeds as the median of the rounds' (each ratio taken within one
+    round, site and engine a minute apart)."""
+    answers = [a for r in rounds for a in r["answers"]]
+    errors = [a for a in answers if a.get("type") == "error"]
+    ttfts = sorted(a["ttft_s"] for a in answers if a.get("type") == "done")
+    ratios = [r["site_vs_engine"] for r in rounds if r["site_vs_engine"] is not None]
+
+    def median(key: str, digits: int = 1) -> float:
+        return round(statistics.median(r[key] for r in rounds), digits)
+
+    return {
+        "clients": args.clients,
+        "requests_per_client": args.requests,
+        "rounds": args.rounds,
+        "max_new_tokens": args.max_new_tokens,
+        "max_batch": args.max_batch,
+        "sent": sum(r["sent"] for r in rounds),
+        "lost": sum(r["sent"] - len(r["answers"]) for r in rounds),
+        "errors": len(errors),
+        "error_codes": sorted({e.get("code") for e in errors}),
+        "mismatches": sum(r["mismatches"] for r in rounds),
+        "requests_per_s": round(statistics.median(r["done"] / r["elapsed_s"] for r in rounds), 2),
+        "tokens_per_s": median("tokens_per_s"),
+        "ttft_p50_ms": round(1000 * statistics.median(ttfts), 1) if ttfts else None,
+        "ttft_p95_ms": round(1000 * ttfts[int(0.95 * (len(ttfts) - 1))], 1) if ttfts else None,
+        "engine_tokens_per_s": median("engine_tokens_per_s"),
+        "site_vs_engine": round(statistics.median(ratios), 2) if ratios else None,
+        "rounds_site_vs_engine": [round(ratio, 3) for ratio in ratios],
+        "rounds_tokens_per_s": [round(r["tokens_per_s"], 1) for r in rounds],
+        "rounds_engine_tokens_per_s": [round(r["engine_tokens_per_s"], 1) for r in rounds],
+        # where the machine's CPU went during the clients' runs (2 cores: 2 s a second)
+        "elapsed_s": round(sum(r["elapsed_s"] for r in rounds), 1),
+        "cpu_s": {
+            name: round(sum(r["cpu_s"][name] for r in rounds), 1) for name in rounds[0]["cpu_s"]
+        },
+    }
+
+
 def table(report: dict) -> str:
-    return "\n".join(f"{key:>22}  {value}" for key, value in report.items())
+    width = max(map(len, report))
+    return "\n".join(f"{key:>{width}}  {value}" for key, value in report.items())
 
 
 if __name__ == "__main__":

@@ -15,12 +15,14 @@ pytestmark = pytest.mark.e2e
 
 def test_the_load_test_loses_nothing_and_every_answer_is_the_engine_s(demo_config):
     command = [sys.executable, "scripts/loadtest.py", "--clients", "8", "--requests", "3",
-               "--max-new-tokens", "8", "--max-batch", "8", "--json",
+               "--rounds", "2", "--max-new-tokens", "8", "--max-batch", "8", "--json",
                "--base-model", str(demo_config.base_dir),
                "--adapter-dir", str(demo_config.adapter_dir)]  # fmt: skip
     ran = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     report = json.loads(ran.stdout)
     assert ran.returncode == 0, ran.stderr[-3000:]
-    assert report["sent"] == 24 and report["lost"] == report["errors"] == 0
+    # two rounds of 8 x 3, each checked against the engine's answers to that round's requests
+    assert report["sent"] == 48 and report["lost"] == report["errors"] == 0
     assert report["mismatches"] == 0
     assert report["tokens_per_s"] > 0 and report["engine_tokens_per_s"] > 0
+    assert len(report["rounds_site_vs_engine"]) == 2
