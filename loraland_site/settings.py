@@ -139,16 +139,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 LORALAND_IN_PROCESS = not REDIS_URL
 
 if REDIS_URL:
+    # Redis pub/sub: a frame is one PUBLISH, pushed to the web process that subscribed, where
+    # the list-based RedisChannelLayer spends several round trips on a group send and polls
+    # with BZPOPMIN. Under the load test that cut the web's CPU by a third and raised the
+    # site's throughput by a tenth (docs/benchmark-notes.md, "Load test"). Nothing is kept in
+    # Redis for an absent reader, which the streams never needed: a reloaded page reads its
+    # generation's events back from replay.py, and a listener joins before the task is sent.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 defaults to a 5 s socket timeout, the same as channels_redis' blocking
-            # BZPOPMIN: an idle socket's consumer then dies with TimeoutError. Allow longer.
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "capacity": 1000,
-                "expiry": 60,
-            },
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:

@@ -61,7 +61,8 @@ class Publisher:
 
     def close(self) -> None:
         if self.loop is not None:
-            if hasattr(self.layer, "close_pools"):
+            # the list-based layer has pools to close; the pub/sub one closes with its loop
+            if getattr(type(self.layer), "close_pools", None) is not None:
                 self.loop.run_until_complete(self.layer.close_pools())
             self.loop.close()
 
