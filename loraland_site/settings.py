@@ -142,13 +142,15 @@ if REDIS_URL:
     # Redis pub/sub: a frame is one PUBLISH, pushed to the web process that subscribed, where
     # the list-based RedisChannelLayer spends several round trips on a group send and polls
     # with BZPOPMIN. Under the load test that cut the web's CPU by a third and raised the
-    # site's throughput by a tenth (docs/benchmark-notes.md, "Load test"). Nothing is kept in
+    # site's tokens/s by about 15 % (docs/benchmark-notes.md, "Load test"). Nothing is kept in
     # Redis for an absent reader, which the streams never needed: a reloaded page reads its
-    # generation's events back from replay.py, and a listener joins before the task is sent.
+    # generation's events back from replay.py, a listener joins before the task is sent and
+    # keeps receiving until it closes (listen.py). The web holds one subscription connection
+    # for all its sockets: a health check every 30 s finds one that died without a word.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "health_check_interval": 30}]},
         }
     }
 else:

@@ -28,8 +28,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
+ANSWER_TIMEOUT_S = 300  # the longest wait for a client's next frame before its request is lost
 sys.path.insert(0, str(ROOT))
 
 from loraland_site.devservices import (  # noqa: E402
@@ -104,7 +106,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--requests", type=int, default=5, help="per client, one after another")
-    parser.add_argument("--rounds", type=int, default=3, help="site, then engine alone, in turn")
+    parser.add_argument(
+        "--rounds", type=positive, default=3, help="site, then engine alone, in turn"
+    )
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--max-batch", type=int, default=32, help="LORALAND_MAX_BATCH")
     parser.add_argument(
@@ -118,6 +122,13 @@ def parse_args():
     )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def stack_env(args, workdir: Path) -> dict:
@@ -189,18 +200,24 @@ async def run_clients(url: str, clients: list[list[dict]], concurrency: int) -> 
 
 
 async def one_client(url: str, requests: list[dict]) -> list[dict]:
+    """The client's answers, one after another; a request whose end never came (no frame for
+    ANSWER_TIMEOUT_S, or the socket closed) ends the client, and it and those after it are
+    counted as lost."""
     answers = []
-    async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url,
-                       max_size=None, open_timeout=60) as ws:  # fmt: skip
-        for request in requests:
-            sent = time.perf_counter()
-            await ws.send(json.dumps(request))
-            first, frame = None, {}
-            while frame.get("type") not in ("done", "error"):
-                frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=300))
-                if frame.get("type") == "token" and first is None:
-                    first = time.perf_counter()
-            answers.append({**frame, "ttft_s": (first or time.perf_counter()) - sent})
+    try:
+        async with connect(url.replace("http", "ws") + "/ws/generate/", origin=url,
+                           max_size=None, open_timeout=60) as ws:  # fmt: skip
+            for request in requests:
+                sent = time.perf_counter()
+                await ws.send(json.dumps(request))
+                first, frame = None, {}
+                while frame.get("type") not in ("done", "error"):
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), ANSWER_TIMEOUT_S))
+                    if frame.get("type") == "token" and first is None:
+                        first = time.perf_counter()
+                answers.append({**frame, "ttft_s": (first or time.perf_counter()) - sent})
+    except (TimeoutError, ConnectionClosed, OSError) as exc:
+        print(f"a client gave up after {len(answers)} answers: {exc!r}", file=sys.stderr)
     return answers
 
 
