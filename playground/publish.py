@@ -54,10 +54,10 @@ class Publisher:
         coroutine = self.layer.group_send(self.group, message)
         if self.loop is not None:
             self.loop.run_until_complete(coroutine)
-        elif _web_loop is not None:
+        elif _web_loop is not None and not _web_loop.is_closed():
             asyncio.run_coroutine_threadsafe(coroutine, _web_loop).result(timeout=10)
         else:
-            coroutine.close()  # nobody can be listening
+            coroutine.close()  # nobody can be listening (no web loop, or it has ended)
 
     def close(self) -> None:
         if self.loop is not None:

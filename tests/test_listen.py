@@ -15,10 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def redis_url():
+def redis_url(settings):
     server = start_private_redis()
     if server is None:
         pytest.fail("redis-server is not installed")
+    # as a web process with Redis: in-process mode would make this test's loop the one the
+    # in-process tasks post onto, after the loop has closed
+    settings.LORALAND_IN_PROCESS = False
     yield server[1]
     stop(server[0])
 
