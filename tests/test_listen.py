@@ -65,3 +65,21 @@ async def test_a_listener_whose_receiving_stopped_raises_rather_than_waits(redis
     with pytest.raises(asyncio.CancelledError):
         await listener.next()
     await layer.flush()
+
+
+def test_an_in_process_publisher_whose_web_loop_has_ended_sends_nowhere(settings):
+    """In-process, the tasks post onto the web's loop; once that loop has closed nobody can be
+    listening, and a send must not fail the task that makes it."""
+    from playground import publish
+
+    settings.LORALAND_IN_PROCESS = True
+    loop = asyncio.new_event_loop()
+    loop.close()
+    publish.register_web_loop(loop)
+    try:
+        publisher = publish.Publisher("7f1b5a64-2a55-4c1e-8d0e-0c7e0f4b9a10", keep=False)
+        publisher.send("token", {"text": "x"})
+        publisher.close()
+        assert publisher.seq == 1
+    finally:
+        publish.register_web_loop(None)
