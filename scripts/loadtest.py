@@ -4,9 +4,9 @@ requests one after another over the catalog's tasks; then the engine alone, with
 cap, on the same requests. Site and engine alternate for a few rounds in one run, each round
 from nothing (a new stack, a new engine process), and the end-to-end tokens/s against the
 engine's is the median of the rounds' ratios (the shared host's speed drifts more between runs
-than the gap being measured). Prints a table (and JSON with
---json): requests/s, tokens/s, TTFT p50/p95, and that ratio. Exits 1 if a request was lost,
-failed, or answered other than the engine's greedy answer to the same prompt.
+than the gap being measured). Prints a table (and JSON with --json): requests/s, tokens/s,
+TTFT p50/p95, and that ratio. Exits 1 if a request was lost, failed, or answered other than
+the engine's greedy answer to the same prompt.
 
     python scripts/loadtest.py [--clients 100] [--requests 5] [--rounds 3]
                                [--max-new-tokens 32] [--json]
@@ -48,15 +48,15 @@ from loraland_site.devservices import (  # noqa: E402
 def main() -> int:
     args = parse_args()
     rounds = []
-    for number in tqdm(range(args.rounds), desc="rounds (site, then engine alone)",
-                       disable=args.rounds == 1, file=sys.stderr):  # fmt: skip
+    for _ in tqdm(range(args.rounds), desc="rounds (site, then engine alone)",
+                  disable=args.rounds == 1, file=sys.stderr):  # fmt: skip
         site, rows, env = site_round(args)
         # A process of its own, as new as the worker was: a second engine in one process
         # meets shapes the first already met, and would be the faster for it.
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as alone:
             engine = alone.submit(engine_alone, rows, env, args.max_batch).result()
-        rounds.append(summarise_round(number, site, engine))
+        rounds.append(summarise_round(site, engine))
     report = summarise(rounds, args)
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0 if report["lost"] == report["errors"] == report["mismatches"] == 0 else 1
@@ -272,7 +272,7 @@ def engine_alone(rows: list[dict], env: dict, max_batch: int) -> dict:
     }
 
 
-def summarise_round(number: int, site: dict, engine: dict) -> dict:
+def summarise_round(site: dict, engine: dict) -> dict:
     answers = site["answers"]
     done = [a for a in answers if a.get("type") == "done"]
     # SQLite keeps a UUID as 32 hex digits
@@ -285,7 +285,6 @@ def summarise_round(number: int, site: dict, engine: dict) -> dict:
     site_tps = tokens / site["elapsed_s"]
     engine_tps = engine["tokens"] / engine["elapsed_s"] if engine["elapsed_s"] else 0.0
     return {
-        "round": number + 1,
         "sent": site["sent"],
         "answers": answers,
         "mismatches": len(mismatches),
